@@ -1,0 +1,81 @@
+"""The ATTENTIVE settings dict, read at call time so override_settings works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "API_TOKEN": "",
+    "BASE_URL": "https://client-api.attentivemobile.com",
+    "BACKEND": "django_attentive.backends.http.HttpBackend",
+    "TIMEOUT": (3.05, 10),
+    "ALLOWED_REGIONS": ["US", "CA", "GB"],
+    "DEFAULT_REGION": "US",
+    "MAX_ATTEMPTS": 5,
+    "RETRY_BACKOFF": 30,
+    "RETRY_AMBIGUOUS": False,
+    "LEASE_SECONDS": 300,
+    "RATE_LIMIT": 100,
+    "TASK_BACKEND": "default",
+    "TASK_QUEUE": "default",
+    "BRAND_PREFIX": "",
+    "QUIET_HOURS": ("21:00", "08:00"),
+}
+
+
+def get(name: str) -> Any:
+    """Return one ATTENTIVE setting, falling back to its default."""
+    configured = getattr(settings, "ATTENTIVE", None) or {}
+    if name in configured:
+        return configured[name]
+    return DEFAULTS[name]
+
+
+def api_token() -> str:
+    return get("API_TOKEN") or ""
+
+
+def base_url() -> str:
+    return str(get("BASE_URL")).rstrip("/")
+
+
+def timeout() -> tuple[float, float]:
+    value = get("TIMEOUT")
+    if isinstance(value, int | float):
+        return (float(value), float(value))
+    connect, read = value
+    return (float(connect), float(read))
+
+
+def allowed_regions() -> list[str]:
+    return [region.upper() for region in get("ALLOWED_REGIONS")]
+
+
+def default_region() -> str:
+    return str(get("DEFAULT_REGION")).upper()
+
+
+def max_attempts() -> int:
+    return int(get("MAX_ATTEMPTS"))
+
+
+def retry_backoff() -> float:
+    return float(get("RETRY_BACKOFF"))
+
+
+def retry_ambiguous() -> bool:
+    return bool(get("RETRY_AMBIGUOUS"))
+
+
+def lease_seconds() -> float:
+    return float(get("LEASE_SECONDS"))
+
+
+def rate_limit() -> float:
+    return float(get("RATE_LIMIT"))
+
+
+def brand_prefix() -> str:
+    return get("BRAND_PREFIX") or ""

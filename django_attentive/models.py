@@ -1,0 +1,139 @@
+"""The outbox (OutboundMessage) and the send log (SendAttempt)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MessageType(models.TextChoices):
+    DEFAULT = "", _("Default")
+    TRANSACTIONAL = "TRANSACTIONAL", _("Transactional")
+
+
+class Source(models.TextChoices):
+    CODE = "code", _("Code")
+    ADMIN = "admin", _("Admin")
+    API = "api", _("REST API")
+    ORDER = "order", _("Order event")
+    CLI = "cli", _("Command line")
+
+
+class Outcome(models.TextChoices):
+    SENT = "sent", _("Sent")
+    REJECTED = "rejected", _("Rejected (final)")
+    RETRY = "retry", _("Failed, will retry")
+    AUTH = "auth", _("Token refused")
+    AMBIGUOUS = "ambiguous", _("No answer (unconfirmed)")
+    WORKER_LOST = "worker_lost", _("Worker died mid-send")
+
+
+class OutboundMessage(models.Model):
+    to = models.CharField(_("to"), max_length=20, help_text=_("E.164, e.g. +12015550123"))
+    body = models.TextField(_("body"))
+    media_url = models.URLField(_("media URL"), max_length=2000, blank=True)
+    message_id = models.CharField(_("messageId"), max_length=255, blank=True)
+    message_type = models.CharField(
+        _("type"), max_length=16, choices=MessageType.choices, blank=True, default=""
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("Attempts counted toward MAX_ATTEMPTS.")
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=255, unique=True, null=True, blank=True
+    )
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.CODE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resent_from = models.ForeignKey(
+        "self",
+        verbose_name=_("resent from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resends",
+    )
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    related = GenericForeignKey("content_type", "object_id")
+    claimed_at = models.DateTimeField(
+        _("claimed at"), null=True, blank=True, help_text=_("Start of the current lease.")
+    )
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-created_at", "-id"]
+        permissions = [("send_message", "Can compose, send and resend text messages")]
+        indexes = [
+            # The worker's "what is due?" query.
+            models.Index(fields=["status", "next_attempt_at"], name="attentive_due_idx"),
+            # The admin's default ordering and date filters.
+            models.Index(fields=["-created_at"], name="attentive_created_idx"),
+            models.Index(fields=["to"], name="attentive_to_idx"),
+            models.Index(fields=["content_type", "object_id"], name="attentive_related_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} to {self.to} ({self.status})"
+
+    @property
+    def is_transactional(self) -> bool:
+        return self.message_type == MessageType.TRANSACTIONAL
+
+
+class SendAttempt(models.Model):
+    message = models.ForeignKey(
+        OutboundMessage,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        related_name="send_attempts",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    request = models.JSONField(_("request"), default=dict, help_text=_("The JSON payload sent."))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("send attempt")
+        verbose_name_plural = _("send attempts")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        code = self.status_code if self.status_code is not None else "no answer"
+        return f"Attempt on #{self.message_id} at {self.started_at:%Y-%m-%d %H:%M:%S}: {code}"

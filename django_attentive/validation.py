@@ -1,0 +1,135 @@
+"""Check and normalise a message's fields. Pure functions: no database, no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import phonenumbers
+from phonenumbers import geocoder
+
+from . import conf
+from .exceptions import InvalidMessage
+
+TRANSACTIONAL = "TRANSACTIONAL"
+MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
+MAX_BODY_LENGTH = 1600  # ten concatenated segments; carriers drop longer texts
+MAX_MEDIA_URL_LENGTH = 2000
+MAX_MESSAGE_ID_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class CleanMessage:
+    to: str  # E.164
+    body: str
+    media_url: str
+    message_id: str
+    message_type: str  # "" or "TRANSACTIONAL"
+
+
+def _region_list(regions: list[str]) -> str:
+    return ", ".join(regions[:-1]) + f" and {regions[-1]}" if len(regions) > 1 else regions[0]
+
+
+def normalize_phone(value: object) -> str:
+    """Return ``value`` as an E.164 number Attentive can text, or raise ValueError saying why."""
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("Enter the recipient's phone number, e.g. +1 201 555 0123.")
+    region = conf.default_region()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"'{text}' is not a phone number. Write it with its country code, "
+            "e.g. +1 201 555 0123."
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            f"'{text}' is not a valid phone number. Check the digits and write it "
+            f"with its country code (numbers without one are read as {region})."
+        )
+    number_region = phonenumbers.region_code_for_number(number)
+    allowed = conf.allowed_regions()
+    if number_region not in allowed:
+        country = geocoder.country_name_for_number(number, "en") or number_region
+        raise ValueError(
+            f"'{text}' is a number from {country}; Attentive only texts "
+            f"{_region_list(allowed)} numbers."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_body(body: object) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValueError("Write the text to send; the body cannot be empty.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValueError(
+            f"The body is {len(body)} characters; shorten it to at most {MAX_BODY_LENGTH}."
+        )
+    return body
+
+
+def check_media_url(url: object) -> str:
+    if url in (None, ""):
+        return ""
+    text = str(url).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"'{text}' is not an http(s) URL. Give a link starting with https://.")
+    if not parts.path.lower().endswith(MEDIA_EXTENSIONS):
+        raise ValueError(
+            f"'{text}' is not a GIF, PNG or JPG image; Attentive only sends those "
+            "(under 500 KB). Link to a .gif, .png or .jpg file."
+        )
+    if len(text) > MAX_MEDIA_URL_LENGTH:
+        raise ValueError(f"The media URL is too long; keep it under {MAX_MEDIA_URL_LENGTH}.")
+    return text
+
+
+def check_message_id(message_id: object) -> str:
+    if message_id in (None, ""):
+        return ""
+    text = str(message_id).strip()
+    if len(text) > MAX_MESSAGE_ID_LENGTH:
+        raise ValueError(f"The messageId is too long; keep it under {MAX_MESSAGE_ID_LENGTH}.")
+    return text
+
+
+def check_message_type(message_type: object) -> str:
+    if message_type in (None, "", False):
+        return ""
+    if message_type is True or message_type == TRANSACTIONAL:
+        return TRANSACTIONAL
+    raise ValueError(
+        f"'{message_type}' is not a message type Attentive knows; use \"TRANSACTIONAL\" "
+        "(exactly so, in capitals) or leave it out."
+    )
+
+
+def validate_message(
+    to: object,
+    body: object,
+    *,
+    media_url: object = None,
+    message_id: object = None,
+    message_type: object = None,
+) -> CleanMessage:
+    """Check every field, raising one InvalidMessage that lists each problem by field."""
+    checks = {
+        "to": (normalize_phone, to),
+        "body": (check_body, body),
+        "media_url": (check_media_url, media_url),
+        "message_id": (check_message_id, message_id),
+        "message_type": (check_message_type, message_type),
+    }
+    clean: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
+    for field, (check, value) in checks.items():
+        try:
+            clean[field] = check(value)
+        except ValueError as exc:
+            errors[field] = [str(exc)]
+    if errors:
+        raise InvalidMessage(errors)
+    return CleanMessage(**clean)
