@@ -1,0 +1,70 @@
+"""The retry rule: what one send's outcome means for the message (DESIGN.md "Delivery semantics")."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from . import conf
+from .backends.base import SendResult
+from .exceptions import (
+    AmbiguousError,
+    AuthenticationError,
+    BadRequest,
+    RecipientError,
+    TransientError,
+)
+from .models import Outcome, Status
+
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    outcome: str
+    counts_as_attempt: bool
+    retry_in: float | None  # seconds until next_attempt_at; None when no retry is due
+    error: str
+
+
+def backoff_seconds(attempt: int, *, rng: random.Random | None = None) -> float:
+    """Full jitter: a random delay up to RETRY_BACKOFF × 2^(attempt-1), capped at one hour."""
+    ceiling = min(MAX_BACKOFF_SECONDS, conf.retry_backoff() * 2 ** max(0, attempt - 1))
+    return (rng or random).uniform(0, ceiling)
+
+
+def auth_pause_seconds() -> float:
+    """How long a refused token holds a message before it is tried again."""
+    return min(MAX_BACKOFF_SECONDS, max(conf.retry_backoff(), 1.0))
+
+
+def decide(outcome: SendResult | BaseException, attempts_before: int) -> Decision:
+    """Turn a transport's result or exception into the message's next state."""
+    if isinstance(outcome, SendResult):
+        return Decision(Status.SENT, Outcome.SENT, True, None, "")
+    attempt = attempts_before + 1
+    error = str(outcome)
+    if isinstance(outcome, AuthenticationError):
+        # The token is wrong, not the message: it waits without spending an attempt.
+        return Decision(Status.QUEUED, Outcome.AUTH, False, auth_pause_seconds(), error)
+    if isinstance(outcome, RecipientError | BadRequest):
+        return Decision(Status.FAILED, Outcome.REJECTED, True, None, error)
+    if isinstance(outcome, TransientError):
+        if attempt >= conf.max_attempts():
+            return Decision(
+                Status.FAILED, Outcome.REJECTED, True, None, f"Gave up after {attempt} attempts: {error}"
+            )
+        delay = max(backoff_seconds(attempt), outcome.retry_after or 0.0)
+        return Decision(Status.QUEUED, Outcome.RETRY, True, delay, error)
+    if not isinstance(outcome, AmbiguousError):
+        error = f"Unexpected {type(outcome).__name__} while sending: {error}"
+    # The text may have gone out: only retry when the shop chose RETRY_AMBIGUOUS.
+    if conf.retry_ambiguous() and attempt < conf.max_attempts():
+        return Decision(Status.QUEUED, Outcome.AMBIGUOUS, True, backoff_seconds(attempt), error)
+    return Decision(Status.UNCONFIRMED, Outcome.AMBIGUOUS, True, None, error)
+
+
+def due_at(decision: Decision, now: datetime) -> datetime | None:
+    return None if decision.retry_in is None else now + timedelta(seconds=decision.retry_in)

@@ -1,0 +1,88 @@
+"""Settings of the example shop, read from the environment with django-environ.
+
+With no ATTENTIVE_API_TOKEN the demo texts the fake Attentive mounted in this same server,
+over real HTTP, so nothing leaves the machine.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent
+env = environ.Env(DEBUG=(bool, True))
+
+SECRET_KEY = env("SECRET_KEY", default="demo-only-insecure-key")
+DEBUG = env("DEBUG")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_attentive",
+    "example_project.shop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_TZ = True
+STATIC_URL = "static/"
+
+DEMO_PORT = env("PORT", default="8000")
+ATTENTIVE_API_TOKEN = env("ATTENTIVE_API_TOKEN", default="")
+# The demo's fake Attentive lives in this server; a real token switches to Attentive itself.
+USE_FAKE_ATTENTIVE = not ATTENTIVE_API_TOKEN
+
+ATTENTIVE = {
+    "API_TOKEN": ATTENTIVE_API_TOKEN or "demo-token-for-the-fake",
+    "BASE_URL": env(
+        "ATTENTIVE_BASE_URL",
+        default=(
+            f"http://127.0.0.1:{DEMO_PORT}/fake-attentive"
+            if USE_FAKE_ATTENTIVE
+            else "https://client-api.attentivemobile.com"
+        ),
+    ),
+    "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_attentive": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("attentive/", include("django_attentive.urls")),
+]
+
+if settings.USE_FAKE_ATTENTIVE:
+    urlpatterns.append(path("fake-attentive/", include("django_attentive.fake.urls")))

@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("attentive/", include("django_attentive.urls")),
+    path("fake-attentive/", include("django_attentive.fake.urls")),
+]
