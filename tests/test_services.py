@@ -1,0 +1,294 @@
+"""send_message / resend / cancel / deliver: the outbox's rules."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from django_attentive import cancel, resend, send_message
+from django_attentive.backends import locmem
+from django_attentive.exceptions import AttentiveError, InvalidMessage
+from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
+from django_attentive.services import deliver
+from django_attentive.signals import message_failed, message_sent
+
+pytestmark = pytest.mark.django_db
+
+
+def send_now(capture, *args, **kwargs) -> OutboundMessage:
+    """send_message, committing so delivery runs, and the row as it ends up."""
+    with capture(execute=True):
+        message = send_message(*args, **kwargs)
+    message.refresh_from_db()
+    return message
+
+
+def test_send_message_stores_e164_and_delivers_after_commit(django_capture_on_commit_callbacks):
+    message = send_now(django_capture_on_commit_callbacks, "(201) 555-0123", "Hello")
+    assert message.to == "+12015550123"
+    assert message.status == Status.SENT
+    assert message.sent_at is not None
+    assert locmem.outbox == [{"to": "+12015550123", "body": "Hello"}]
+
+
+def test_nothing_is_sent_before_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = send_message("+12015550123", "Hello")
+        assert message.status == Status.QUEUED
+    assert locmem.outbox == []
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_send_leaves_no_row_and_sends_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_message("+12015550123", "Order confirmed")
+        raise RuntimeError("checkout failed")
+    assert OutboundMessage.objects.count() == 0
+    assert locmem.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_send_goes_out_once():
+    with transaction.atomic():
+        send_message("+12015550123", "Order confirmed")
+    assert len(locmem.outbox) == 1
+    assert OutboundMessage.objects.get().status == Status.SENT
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"to": "12345"}, "to"),
+        ({"to": "+33 6 12 34 56 78"}, "to"),
+        ({"body": ""}, "body"),
+        ({"body": "   "}, "body"),
+        ({"media_url": "https://shop.example/a.bmp"}, "media_url"),
+        ({"media_url": "ftp://shop.example/a.png"}, "media_url"),
+    ],
+)
+def test_bad_input_saves_nothing_and_sends_nothing(
+    kwargs, field, django_capture_on_commit_callbacks
+):
+    values = {"to": "+12015550123", "body": "Hi", **kwargs}
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidMessage) as caught:
+        send_message(values.pop("to"), values.pop("body"), **values)
+    assert field in caught.value.message_dict
+    assert OutboundMessage.objects.count() == 0
+    assert locmem.outbox == []
+
+
+def test_same_idempotency_key_twice_is_one_row_and_one_text(django_capture_on_commit_callbacks):
+    first = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1")
+    second = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1")
+    assert first.pk == second.pk
+    assert OutboundMessage.objects.count() == 1
+    assert len(locmem.outbox) == 1
+
+
+def test_transactional_media_and_message_id_reach_the_payload(django_capture_on_commit_callbacks):
+    send_now(
+        django_capture_on_commit_callbacks,
+        "+12015550123",
+        "Receipt",
+        transactional=True,
+        media_url="https://cdn.example/r.png",
+        message_id="42",
+    )
+    assert locmem.outbox == [
+        {
+            "to": "+12015550123",
+            "body": "Receipt",
+            "messageId": "42",
+            "type": "TRANSACTIONAL",
+            "mediaUrl": "https://cdn.example/r.png",
+        }
+    ]
+
+
+def test_related_object_is_linked(django_capture_on_commit_callbacks):
+    user = get_user_model().objects.create(username="buyer")
+    message = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", related=user)
+    assert message.related == user
+
+
+def test_send_at_in_the_future_waits(django_capture_on_commit_callbacks):
+    later = timezone.now() + timezone.timedelta(hours=1)
+    message = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", send_at=later)
+    assert message.status == Status.QUEUED
+    assert message.next_attempt_at == later
+    assert locmem.outbox == []
+    assert deliver(message.pk) is None
+
+
+def test_deliver_twice_sends_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send_message("+12015550123", "Hi")
+    assert deliver(message.pk).status == Status.SENT
+    assert deliver(message.pk) is None
+    assert len(locmem.outbox) == 1
+
+
+def test_resend_creates_a_linked_copy(django_capture_on_commit_callbacks):
+    original = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", message_id="7")
+    staff = get_user_model().objects.create(username="staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = resend(original, by=staff)
+    copy.refresh_from_db()
+    assert copy.pk != original.pk
+    assert (copy.resent_from, copy.created_by, copy.body, copy.message_id) == (
+        original,
+        staff,
+        "Hi",
+        "7",
+    )
+    assert copy.status == Status.SENT
+    assert len(locmem.outbox) == 2
+
+
+def test_resend_refuses_a_message_still_queued(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send_message("+12015550123", "Hi")
+    with pytest.raises(AttentiveError, match="still queued"):
+        resend(message)
+
+
+def test_cancel_stops_a_queued_message(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send_message("+12015550123", "Hi")
+    assert cancel(message).status == Status.CANCELLED
+    assert deliver(message.pk) is None
+    assert locmem.outbox == []
+
+
+def test_cancel_refuses_a_sent_message(django_capture_on_commit_callbacks):
+    message = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi")
+    with pytest.raises(AttentiveError, match="only queued texts can be cancelled"):
+        cancel(message)
+
+
+# Outcomes over the http transport (HTTP mocked with `responses`).
+
+
+def deliver_once(capture) -> OutboundMessage:
+    message = send_now(capture, "+12015550123", "Your order shipped")
+    assert len(responses.calls) == 1
+    return message
+
+
+@responses.activate
+def test_403_leaves_the_message_queued_with_the_reason(
+    http_backend, django_capture_on_commit_callbacks
+):
+    responses.post(http_backend, json={"message": "Invalid API token."}, status=403)
+    message = deliver_once(django_capture_on_commit_callbacks)
+    assert message.status == Status.QUEUED
+    assert "Invalid API token" in message.last_error
+    assert message.attempts == 0  # a bad token does not use up the message's attempts
+    assert message.next_attempt_at > timezone.now()
+    attempt = message.send_attempts.get()
+    assert (attempt.status_code, attempt.outcome) == (403, Outcome.AUTH)
+
+
+@responses.activate
+def test_400_opted_out_fails_with_attentives_reason(
+    http_backend, django_capture_on_commit_callbacks
+):
+    responses.post(http_backend, json={"message": "Subscriber is opted-out"}, status=400)
+    failures = []
+    message_failed.connect(lambda **kw: failures.append(kw), weak=False, dispatch_uid="t400")
+    try:
+        message = deliver_once(django_capture_on_commit_callbacks)
+    finally:
+        message_failed.disconnect(dispatch_uid="t400")
+    assert message.status == Status.FAILED
+    assert "Subscriber is opted-out" in message.last_error
+    assert message.send_attempts.get().status_code == 400
+    assert failures and failures[0]["message"].pk == message.pk
+
+
+@responses.activate
+def test_404_fails_with_attentives_reason(http_backend, django_capture_on_commit_callbacks):
+    responses.post(http_backend, json={"message": "Invalid or unmatched phone number"}, status=404)
+    message = deliver_once(django_capture_on_commit_callbacks)
+    assert message.status == Status.FAILED
+    assert "unmatched phone number" in message.last_error
+
+
+@responses.activate
+def test_503_leaves_the_message_queued_for_a_retry(
+    http_backend, django_capture_on_commit_callbacks
+):
+    responses.post(http_backend, body="unavailable", status=503)
+    message = deliver_once(django_capture_on_commit_callbacks)
+    assert message.status == Status.QUEUED
+    assert message.attempts == 1
+    assert message.next_attempt_at is not None
+    attempt = message.send_attempts.get()
+    assert (attempt.status_code, attempt.outcome) == (503, Outcome.RETRY)
+
+
+@responses.activate
+def test_read_timeout_leaves_the_message_unconfirmed(
+    http_backend, django_capture_on_commit_callbacks
+):
+    import requests
+
+    responses.post(http_backend, body=requests.ReadTimeout("timed out"))
+    message = deliver_once(django_capture_on_commit_callbacks)
+    assert message.status == Status.UNCONFIRMED
+    attempt = message.send_attempts.get()
+    assert (attempt.status_code, attempt.outcome) == (None, Outcome.AMBIGUOUS)
+
+
+@responses.activate
+def test_200_writes_one_attempt_and_fires_message_sent(
+    http_backend, django_capture_on_commit_callbacks
+):
+    responses.post(http_backend, json={"to": "+12015550123", "body": "Your order shipped"})
+    sent = []
+    message_sent.connect(lambda **kw: sent.append(kw["message"]), weak=False, dispatch_uid="t200")
+    try:
+        message = deliver_once(django_capture_on_commit_callbacks)
+    finally:
+        message_sent.disconnect(dispatch_uid="t200")
+    assert message.status == Status.SENT
+    attempt = SendAttempt.objects.get(message=message)
+    assert attempt.status_code == 200
+    assert attempt.request == {"to": "+12015550123", "body": "Your order shipped"}
+    assert [m.pk for m in sent] == [message.pk]
+
+
+def test_missing_token_keeps_the_message_queued(attentive, django_capture_on_commit_callbacks):
+    attentive(BACKEND="django_attentive.backends.http.HttpBackend", API_TOKEN="")
+    message = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi")
+    assert message.status == Status.QUEUED
+    assert "API_TOKEN" in message.last_error
+    assert message.send_attempts.count() == 0
+
+
+@responses.activate
+def test_token_is_in_no_row_and_no_log_line(
+    http_backend, django_capture_on_commit_callbacks, caplog
+):
+    from django.db import connection
+
+    responses.post(http_backend, json={"message": "Invalid API token."}, status=403)
+    responses.post(http_backend, json={"message": "Invalid API token."}, status=403)
+    caplog.set_level(logging.DEBUG)
+    send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi")
+    send_now(django_capture_on_commit_callbacks, "+12015550124", "Hello")
+    token = "test-token-s3cr3t"
+    assert token not in caplog.text
+    assert "+12015550123" not in caplog.text  # numbers are masked in logs
+    with connection.cursor() as cursor:
+        for model in (OutboundMessage, SendAttempt):
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")
+            rows = cursor.fetchall()
+            assert rows
+            assert token not in repr(rows)
