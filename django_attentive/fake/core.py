@@ -1,0 +1,446 @@
+"""The fake Attentive itself: ``POST /v1/messages`` plus control endpoints, with no transport.
+
+Both front ends (the Django views and the standalone server) hand each request to
+``FakeAttentive.handle`` and write back the ``FakeResponse`` it returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Literal, TypedDict
+from urllib.parse import parse_qs, urlsplit
+
+import phonenumbers
+
+MESSAGES_PATH = "/v1/messages"
+CONTROL_PREFIX = "/_fake/"
+TRANSACTIONAL = "TRANSACTIONAL"
+MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
+SUPPORTED_REGIONS = frozenset({"US", "CA", "GB"})
+DEFAULT_REGION = "US"
+FaultKind = Literal["error", "drop", "drop_after", "slow"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("error", "drop", "drop_after", "slow")
+
+INVALID_TOKEN = "Invalid API token."
+NOT_AN_OBJECT = "Illegal argument passed in: body is not a JSON object"
+MISSING_PARAMETERS = "Missing required parameters: {}"
+INVALID_INPUT = "Invalid Input - phone number or body missing from request"
+BAD_TYPE = "Illegal argument passed in: type must be TRANSACTIONAL"
+BAD_MEDIA_URL = "Illegal argument passed in: mediaUrl must be a gif, png or jpg URL"
+BAD_NUMBER = "Invalid or unmatched phone number"
+OPTED_OUT = "Subscriber is opted-out"
+NOT_FOUND = "Subscriber not found"
+FAULT_ERROR = "Service temporarily unavailable (fake fault)"
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass
+class FakeResponse:
+    """What to answer: status, body and headers, or ``drop`` to close the connection silently."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+class RecordedMessage(TypedDict, total=False):
+    """An accepted message: the JSON fields as received, plus ``received_at`` and ``seq``."""
+
+    to: str
+    body: str
+    messageId: str
+    type: str
+    mediaUrl: str
+    received_at: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    """The knobs; replaced as a whole under the lock, so readers always see a consistent set."""
+
+    token: str | None = None
+    opted_out: frozenset[str] = frozenset()
+    unknown: frozenset[str] = frozenset()
+    latency: float = 0.0
+    fault_rate: float = 0.0
+    fault_kinds: tuple[FaultKind, ...] = ("error",)
+    slow_seconds: float = 2.0
+    seed: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """Return the knobs as JSON-friendly values (sets become sorted lists)."""
+        return {
+            "token": self.token,
+            "opted_out": sorted(self.opted_out),
+            "unknown": sorted(self.unknown),
+            "latency": self.latency,
+            "fault_rate": self.fault_rate,
+            "fault_kinds": list(self.fault_kinds),
+            "slow_seconds": self.slow_seconds,
+            "seed": self.seed,
+        }
+
+
+KNOBS = tuple(f.name for f in dataclasses.fields(FakeConfig))
+
+
+@dataclass(frozen=True)
+class _ForcedAnswer:
+    status: int
+    message: str
+    headers: Mapping[str, str]
+
+
+def json_response(
+    status: int, payload: object, headers: Mapping[str, str] | None = None
+) -> FakeResponse:
+    """Build a JSON ``FakeResponse``."""
+    body = json.dumps(payload).encode()
+    return FakeResponse(status, body, {**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> FakeResponse:
+    """Build Attentive's error shape, ``{"status": <code>, "message": "<reason>"}``."""
+    return json_response(status, {"status": status, "message": message}, headers)
+
+
+def to_e164(number: str) -> str | None:
+    """Return ``number`` in E.164 if Attentive could text it (US, CA or GB), else None.
+
+    Uses ``is_possible_number``, not ``is_valid_number``: the API's own example,
+    555-555-5555, is possible but not valid, and Attentive accepts it.
+    """
+    try:
+        parsed = phonenumbers.parse(number, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None:
+        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+    if region not in SUPPORTED_REGIONS:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _number_set(numbers: Iterable[str]) -> frozenset[str]:
+    if isinstance(numbers, str):
+        numbers = [numbers]
+    normalised = set()
+    for number in numbers:
+        e164 = to_e164(str(number))
+        if e164 is None:
+            raise ValueError(f"{number!r} is not a US, CA or GB phone number.")
+        normalised.add(e164)
+    return frozenset(normalised)
+
+
+def _fraction(name: str, value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, not {value!r}.")
+    return number
+
+
+def _seconds(name: str, value: object) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if number < 0:
+        raise ValueError(f"{name} must be zero or more seconds, not {value!r}.")
+    return number
+
+
+def _fault_kinds(value: Iterable[str] | str) -> tuple[FaultKind, ...]:
+    kinds = [k.strip() for k in value.split(",")] if isinstance(value, str) else list(value)
+    kinds = [k for k in kinds if k]
+    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    if unknown:
+        raise ValueError(f"Unknown fault kinds {unknown}; choose from {list(FAULT_KINDS)}.")
+    return tuple(kinds)  # type: ignore[return-value]
+
+
+def _clean_knobs(knobs: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise ValueError(f"Unknown settings {sorted(unknown)}; choose from {list(KNOBS)}.")
+    cleaners = {
+        "token": lambda v: None if v in (None, "") else str(v),
+        "opted_out": _number_set,
+        "unknown": _number_set,
+        "latency": lambda v: _seconds("latency", v),
+        "fault_rate": lambda v: _fraction("fault_rate", v),
+        "fault_kinds": _fault_kinds,
+        "slow_seconds": lambda v: _seconds("slow_seconds", v),
+        "seed": lambda v: None if v is None else int(v),
+    }
+    return {name: cleaners[name](value) for name, value in knobs.items()}
+
+
+def _media_url_ok(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and parts.path.lower().endswith(MEDIA_EXTENSIONS)
+    )
+
+
+def _bearer_token(headers: Mapping[str, str]) -> str | None:
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class _Knob:
+    """A ``FakeAttentive`` attribute that reads and writes one field of its ``FakeConfig``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: FakeAttentive | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj.settings, self.name)
+
+    def __set__(self, obj: FakeAttentive, value: object) -> None:
+        obj.configure(**{self.name: value})
+
+
+class FakeAttentive:
+    """A thread-safe stand-in for Attentive's Messages API that records what it accepted."""
+
+    token = _Knob()
+    opted_out = _Knob()
+    unknown = _Knob()
+    latency = _Knob()
+    fault_rate = _Knob()
+    fault_kinds = _Knob()
+    slow_seconds = _Knob()
+    seed = _Knob()
+
+    def __init__(self, **knobs: Any) -> None:
+        self._lock = threading.Lock()
+        self._config = FakeConfig()
+        self._random = random.Random()
+        self._records: list[RecordedMessage] = []
+        self._seq = 0
+        self._forced: deque[_ForcedAnswer] = deque()
+        self.configure(**knobs)
+
+    @property
+    def settings(self) -> FakeConfig:
+        """The current knobs, as one consistent snapshot."""
+        with self._lock:
+            return self._config
+
+    def configure(self, **knobs: Any) -> FakeConfig:
+        """Change any knobs at once (``token``, ``opted_out``, ``latency``, ...); return the result.
+
+        Setting ``seed`` reseeds the random generator that decides faults.
+        """
+        cleaned = _clean_knobs(knobs)
+        with self._lock:
+            self._config = dataclasses.replace(self._config, **cleaned)
+            if "seed" in cleaned:
+                self._random.seed(cleaned["seed"])
+            return self._config
+
+    def reset(self) -> None:
+        """Forget recorded messages and forced answers, and put every knob back to its default."""
+        with self._lock:
+            self._config = FakeConfig()
+            self._random = random.Random()
+            self._records.clear()
+            self._seq = 0
+            self._forced.clear()
+
+    def fail_next(
+        self,
+        status: int,
+        message: str | None = None,
+        count: int = 1,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer the next ``count`` message requests with ``status``, recording nothing."""
+        status = int(status)
+        if not 100 <= status <= 599:
+            raise ValueError(f"status must be an HTTP status code, not {status!r}.")
+        if message is None:
+            message = INVALID_TOKEN if status == 403 else _reason(status)
+        answer = _ForcedAnswer(status, message, dict(headers or {}))
+        with self._lock:
+            self._forced.extend([answer] * int(count))
+
+    @property
+    def messages(self) -> list[RecordedMessage]:
+        """A copy of every accepted message, oldest first."""
+        return self.messages_since(0)
+
+    def messages_since(self, seq: int) -> list[RecordedMessage]:
+        """A copy of the accepted messages whose ``seq`` is greater than ``seq``."""
+        with self._lock:
+            return [dict(m) for m in self._records if m["seq"] > seq]  # type: ignore[misc]
+
+    def clear(self) -> int:
+        """Forget recorded messages (``seq`` keeps counting) and return how many there were."""
+        with self._lock:
+            count = len(self._records)
+            self._records.clear()
+            return count
+
+    def handle(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        """Answer one HTTP request; ``path`` is relative to the fake's root and may have a query."""
+        url = urlsplit(path)
+        route = url.path.rstrip("/") or "/"
+        if route == MESSAGES_PATH:
+            return self._send_message(method.upper(), headers, body)
+        if url.path.startswith(CONTROL_PREFIX):
+            return self._control(method.upper(), route, parse_qs(url.query), body)
+        return error_response(404, f"No such endpoint: {url.path}")
+
+    def _send_message(self, method: str, headers: Mapping[str, str], body: bytes) -> FakeResponse:
+        config = self.settings
+        if config.latency:
+            time.sleep(config.latency)
+        if method != "POST":
+            return error_response(405, f"Method {method} not allowed", {"Allow": "POST"})
+        with self._lock:
+            forced = self._forced.popleft() if self._forced else None
+            fault = self._draw_fault(config)
+        if forced is not None:
+            return error_response(forced.status, forced.message, forced.headers)
+        if fault == "error":
+            return error_response(503, FAULT_ERROR)
+        if fault == "drop":
+            return FakeResponse(0, drop=True)
+        rejection, payload = self._check(config, headers, body)
+        if rejection is not None:
+            return rejection
+        self._record(payload)
+        if fault == "drop_after":
+            return FakeResponse(0, drop=True)
+        if fault == "slow":
+            time.sleep(config.slow_seconds)
+        echo = {key: payload[key] for key in ("to", "body", "messageId") if key in payload}
+        return json_response(200, echo)
+
+    def _draw_fault(self, config: FakeConfig) -> FaultKind | None:
+        if not config.fault_rate or not config.fault_kinds:
+            return None
+        if self._random.random() >= config.fault_rate:
+            return None
+        return self._random.choice(config.fault_kinds)
+
+    def _check(
+        self, config: FakeConfig, headers: Mapping[str, str], body: bytes
+    ) -> tuple[FakeResponse | None, dict[str, Any]]:
+        token = _bearer_token(headers)
+        if token is None or (config.token is not None and token != config.token):
+            return error_response(403, INVALID_TOKEN), {}
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict):
+            return error_response(400, NOT_AN_OBJECT), {}
+        missing = [key for key in ("to", "body") if key not in payload]
+        if missing:
+            return error_response(500, MISSING_PARAMETERS.format(", ".join(missing))), {}
+        to, text = payload["to"], payload["body"]
+        if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
+            return error_response(400, INVALID_INPUT), {}
+        if "type" in payload and payload["type"] != TRANSACTIONAL:
+            return error_response(400, BAD_TYPE), {}
+        if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
+            return error_response(400, BAD_MEDIA_URL), {}
+        e164 = to_e164(to)
+        if e164 is None:
+            return error_response(404, BAD_NUMBER), {}
+        if e164 in config.opted_out:
+            return error_response(400, OPTED_OUT), {}
+        if e164 in config.unknown:
+            return error_response(400, NOT_FOUND), {}
+        return None, payload
+
+    def _record(self, payload: Mapping[str, Any]) -> None:
+        received_at = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._seq += 1
+            self._records.append({**payload, "received_at": received_at, "seq": self._seq})  # type: ignore[typeddict-item]
+
+    def _control(
+        self, method: str, route: str, query: Mapping[str, list[str]], body: bytes
+    ) -> FakeResponse:
+        name = route.removeprefix(CONTROL_PREFIX.rstrip("/")).strip("/")
+        allowed = {
+            "messages": ("GET", "DELETE"),
+            "config": ("GET", "POST"),
+            "reset": ("POST",),
+            "fail_next": ("POST",),
+        }
+        if name not in allowed:
+            return error_response(404, f"No such control endpoint: {route}")
+        if method not in allowed[name]:
+            return error_response(
+                405, f"Method {method} not allowed", {"Allow": ", ".join(allowed[name])}
+            )
+        try:
+            if name == "messages" and method == "GET":
+                since = int(query.get("since", ["0"])[0] or 0)
+                messages = self.messages_since(since)
+                return json_response(200, {"count": len(messages), "messages": messages})
+            if name == "messages":
+                return json_response(200, {"cleared": self.clear()})
+            if name == "config" and method == "GET":
+                return json_response(200, self.settings.as_json())
+            if name == "config":
+                return json_response(200, self.configure(**_json_object(body)).as_json())
+            if name == "reset":
+                self.reset()
+                return json_response(200, self.settings.as_json())
+            options = _json_object(body)
+            if "status" not in options:
+                raise ValueError("fail_next needs a 'status'.")
+            self.fail_next(**options)
+            with self._lock:
+                pending = len(self._forced)
+            return json_response(200, {"pending": pending})
+        except (TypeError, ValueError) as exc:
+            return error_response(400, str(exc))
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    payload = json.loads(body or b"{}")
+    if not isinstance(payload, dict):
+        raise ValueError("Send a JSON object.")
+    return payload
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+fake = FakeAttentive()

@@ -1,0 +1,17 @@
+"""Mount the fake Attentive: ``path("fake-attentive/", include("django_attentive.fake.urls"))``.
+
+Then set ``ATTENTIVE["BASE_URL"]`` to ``http://<host>/fake-attentive``. Development only:
+the endpoints accept any token by default and anyone can read or change the fake.
+"""
+
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "attentive_fake"
+
+urlpatterns = [
+    re_path(r"^v1/messages/?$", views.endpoint, {"route": "/v1/messages"}, name="messages"),
+    path("_fake/<path:rest>", views.endpoint, {"route": "/_fake/"}, name="control"),
+    path("inbox/", views.inbox, name="inbox"),
+]
