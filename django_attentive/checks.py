@@ -31,8 +31,8 @@ def _check_backend() -> list:
         return [
             Error(
                 f"ATTENTIVE['BACKEND'] = {path!r} cannot be imported.",
-                hint="Use 'django_attentive.backends.http.HttpBackend' (or .console.ConsoleBackend, "
-                ".locmem.LocmemBackend).",
+                hint="Use 'django_attentive.backends.http.HttpBackend' (or "
+                ".console.ConsoleBackend, .locmem.LocmemBackend).",
                 id="django_attentive.E004",
             )
         ]
@@ -71,7 +71,8 @@ def _check_regions() -> list:
         errors.append(
             Error(
                 f"ATTENTIVE['ALLOWED_REGIONS'] has unknown region codes: {', '.join(unknown)}.",
-                hint="Use ISO 3166 codes as phonenumbers knows them; Attentive texts US, CA and GB.",
+                hint="Use ISO 3166 codes as phonenumbers knows them; Attentive texts "
+                "US, CA and GB.",
                 id="django_attentive.E003",
             )
         )

@@ -17,19 +17,30 @@ except ImportError:  # Django 5.2: the django-tasks backport
 
 logger = logging.getLogger("django_attentive")
 
+BULK_CHUNK = 200
+
+
+def _backend():
+    return task_backends[conf.get("TASK_BACKEND")]
+
+
+def runs_inline(backend: object) -> bool:
+    """The ImmediateBackend runs a task inside the caller; bulk sends must not wait on it."""
+    return type(backend).__name__ == "ImmediateBackend"
+
 
 def schedule_delivery(message_pk: int, run_after: datetime | None = None) -> None:
-    """Enqueue delivery after commit. A lost or failed enqueue loses nothing: the sweeper finds the row."""
+    """Enqueue delivery after commit; a lost enqueue loses nothing, the sweeper finds the row."""
     transaction.on_commit(lambda: enqueue_delivery(message_pk, run_after), robust=True)
 
 
 def enqueue_delivery(message_pk: int, run_after: datetime | None = None) -> None:
     from .tasks import deliver_message
 
-    backend = task_backends[conf.get("TASK_BACKEND")]
+    backend = _backend()
     later = run_after is not None and run_after > timezone.now()
     if later and not backend.supports_defer:
-        # The backend cannot wait (e.g. ImmediateBackend): `attentive_send_queued` sends it when due.
+        # The backend cannot wait (ImmediateBackend): attentive_send_queued sends it when due.
         return
     task = deliver_message.using(
         backend=backend.alias,
@@ -42,3 +53,32 @@ def enqueue_delivery(message_pk: int, run_after: datetime | None = None) -> None
         logger.exception(
             "Could not enqueue delivery of text #%s; attentive_send_queued will send it", message_pk
         )
+
+
+def schedule_bulk_delivery(message_pks: list[int], run_after: datetime | None = None) -> None:
+    """Enqueue a bulk send in chunks after commit.
+
+    With the ImmediateBackend the chunks would run inside the request that created them, so
+    they are left to ``attentive_send_queued`` workers instead.
+    """
+    transaction.on_commit(lambda: _enqueue_chunks(message_pks, run_after), robust=True)
+
+
+def _enqueue_chunks(message_pks: list[int], run_after: datetime | None) -> None:
+    from .tasks import deliver_messages
+
+    backend = _backend()
+    later = run_after is not None and run_after > timezone.now()
+    if runs_inline(backend) or (later and not backend.supports_defer):
+        logger.info("%s texts wait for attentive_send_queued", len(message_pks))
+        return
+    task = deliver_messages.using(
+        backend=backend.alias,
+        queue_name=conf.get("TASK_QUEUE"),
+        run_after=run_after if later else None,
+    )
+    for start in range(0, len(message_pks), BULK_CHUNK):
+        try:
+            task.enqueue(message_pks[start : start + BULK_CHUNK])
+        except Exception:
+            logger.exception("Could not enqueue a bulk chunk; attentive_send_queued will send it")

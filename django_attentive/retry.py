@@ -1,4 +1,4 @@
-"""The retry rule: what one send's outcome means for the message (DESIGN.md "Delivery semantics")."""
+"""The retry rule: what one send's outcome means for the message (DESIGN.md, "Delivery")."""
 
 from __future__ import annotations
 
@@ -53,9 +53,8 @@ def decide(outcome: SendResult | BaseException, attempts_before: int) -> Decisio
         return Decision(Status.FAILED, Outcome.REJECTED, True, None, error)
     if isinstance(outcome, TransientError):
         if attempt >= conf.max_attempts():
-            return Decision(
-                Status.FAILED, Outcome.REJECTED, True, None, f"Gave up after {attempt} attempts: {error}"
-            )
+            error = f"Gave up after {attempt} attempts: {error}"
+            return Decision(Status.FAILED, Outcome.REJECTED, True, None, error)
         delay = max(backoff_seconds(attempt), outcome.retry_after or 0.0)
         return Decision(Status.QUEUED, Outcome.RETRY, True, delay, error)
     if not isinstance(outcome, AmbiguousError):

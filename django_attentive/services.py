@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from .backends import BaseBackend, SendResult, build_payload, get_backend
 from .exceptions import AmbiguousError, AttentiveError, ConfigurationError, InvalidMessage
 from .models import OutboundMessage, Outcome, SendAttempt, Source, Status
 from .privacy import mask_phone, mask_phones_in
-from .validation import validate_message
+from .validation import normalize_phone, validate_message
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_attentive")
 
 RESPONSE_BODY_LIMIT = 4000
+BULK_BATCH_SIZE = 1000
 FINAL_STATUSES = frozenset(
     {Status.SENT, Status.FAILED, Status.UNCONFIRMED, Status.SUPPRESSED, Status.CANCELLED}
 )
@@ -104,6 +106,75 @@ def send_message(
     return message
 
 
+def send_bulk(
+    recipients: Iterable[str],
+    body: str,
+    *,
+    media_url: str | None = None,
+    message_id: str | None = None,
+    transactional: bool = False,
+    send_at: datetime | None = None,
+    source: str = Source.CODE,
+    created_by: AbstractBaseUser | None = None,
+) -> list[OutboundMessage]:
+    """Queue one text to each recipient in a few queries; duplicates (after E.164) collapse.
+
+    Any invalid number raises InvalidMessage listing every bad one, and nothing is saved.
+    Delivery goes through the task queue in chunks (see dispatch.schedule_bulk_delivery).
+    """
+    numbers: dict[str, None] = {}
+    problems: list[str] = []
+    for raw in recipients:
+        try:
+            numbers[normalize_phone(raw)] = None
+        except ValueError as exc:
+            problems.append(str(exc))
+    first = next(iter(numbers), "+12015550123")
+    try:
+        clean = validate_message(
+            first,
+            body,
+            media_url=media_url,
+            message_id=message_id,
+            message_type="TRANSACTIONAL" if transactional else None,
+        )
+    except InvalidMessage as exc:
+        errors = dict(exc.message_dict)
+    else:
+        errors = {}
+    if problems:
+        errors["to"] = problems
+    elif not numbers:
+        errors["to"] = ["Enter at least one recipient."]
+    if errors:
+        raise InvalidMessage(errors)
+    rows = [
+        OutboundMessage(
+            to=number,
+            body=clean.body,
+            media_url=clean.media_url,
+            message_id=clean.message_id,
+            message_type=clean.message_type,
+            status=Status.QUEUED,
+            next_attempt_at=send_at,
+            source=source,
+            created_by=created_by,
+        )
+        for number in numbers
+    ]
+    with transaction.atomic():
+        created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
+        if created and created[0].pk is None:  # databases that return no ids from bulk inserts
+            created = list(
+                OutboundMessage.objects.filter(
+                    created_by=created_by, body=clean.body, to__in=list(numbers)
+                ).order_by("-pk")[: len(rows)]
+            )
+    logger.info("Queued %s texts in bulk", len(created))
+    dispatch.schedule_bulk_delivery([message.pk for message in created], send_at)
+    return created
+
+
 def resend(message: OutboundMessage, *, by: AbstractBaseUser | None = None) -> OutboundMessage:
     """Queue a new message with the same content, linked to the original by ``resent_from``."""
     if message.status not in FINAL_STATUSES:
@@ -150,15 +221,28 @@ def due_messages() -> models.QuerySet[OutboundMessage]:
 
 
 def claim(message_pk: int, *, holder: str | None = None) -> OutboundMessage | None:
-    """Atomically take one due message for sending; None when another worker has it or it is not due."""
+    """Atomically take one due message for sending; None if another worker has it or not due."""
     now = timezone.now()
     holder = holder or worker_id()
-    claimed = due_messages().filter(pk=message_pk).update(
-        status=Status.SENDING, claimed_at=now, claimed_by=holder, updated_at=now
+    claimed = (
+        due_messages()
+        .filter(pk=message_pk)
+        .update(status=Status.SENDING, claimed_at=now, claimed_by=holder, updated_at=now)
     )
     if not claimed:
         return None
     return OutboundMessage.objects.get(pk=message_pk)
+
+
+def deliver_many(message_pks: Iterable[int]) -> int:
+    """Deliver each message once, skipping any another worker holds; returns how many were sent."""
+    backend = get_backend()
+    sent = 0
+    for pk in message_pks:
+        message = claim(pk)
+        if message is not None and attempt(message, backend=backend).status == Status.SENT:
+            sent += 1
+    return sent
 
 
 def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundMessage | None:
@@ -228,7 +312,14 @@ def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
     message.last_error = reason
     message.claimed_at, message.claimed_by = None, ""
     message.save(
-        update_fields=["status", "next_attempt_at", "last_error", "claimed_at", "claimed_by", "updated_at"]
+        update_fields=[
+            "status",
+            "next_attempt_at",
+            "last_error",
+            "claimed_at",
+            "claimed_by",
+            "updated_at",
+        ]
     )
     return message
 
@@ -256,7 +347,7 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
 
 
 def recover_expired_claims() -> int:
-    """Messages whose worker died mid-send become ``unconfirmed`` (or queued with RETRY_AMBIGUOUS)."""
+    """Claims whose worker died mid-send become ``unconfirmed`` (queued with RETRY_AMBIGUOUS)."""
     cutoff = timezone.now() - timedelta(seconds=conf.lease_seconds())
     recovered = 0
     for pk in OutboundMessage.objects.filter(
@@ -295,4 +386,3 @@ def _recover_one(pk: int, cutoff: datetime) -> int:
         message.claimed_at, message.claimed_by = None, ""
         message.save()
     return 1
-

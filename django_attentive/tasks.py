@@ -15,3 +15,11 @@ def deliver_message(message_pk: int) -> str:
 
     message = deliver(message_pk)
     return message.status if message is not None else "skipped"
+
+
+@task()
+def deliver_messages(message_pks: list[int]) -> int:
+    """Deliver a chunk of a bulk send; returns how many were sent."""
+    from .services import deliver_many
+
+    return deliver_many(message_pks)

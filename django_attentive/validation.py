@@ -41,8 +41,7 @@ def normalize_phone(value: object) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValueError(
-            f"'{text}' is not a phone number. Write it with its country code, "
-            "e.g. +1 201 555 0123."
+            f"'{text}' is not a phone number. Write it with its country code, e.g. +1 201 555 0123."
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(

@@ -33,7 +33,9 @@ def attentive(settings):
 def http_backend(attentive) -> str:
     """Send through the real http backend to a base URL that `responses` mocks."""
     base_url = "https://attentive.test"
-    attentive(BACKEND="django_attentive.backends.http.HttpBackend", BASE_URL=base_url, API_TOKEN=TOKEN)
+    attentive(
+        BACKEND="django_attentive.backends.http.HttpBackend", BASE_URL=base_url, API_TOKEN=TOKEN
+    )
     return base_url + "/v1/messages"
 
 

@@ -51,7 +51,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so worker subprocesses and live servers share it.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(os.environ.get("TMPDIR", "/tmp"), f"attentive-test-{os.getpid()}.sqlite3")
+        "NAME": os.path.join(
+            os.environ.get("TMPDIR", "/tmp"), f"attentive-test-{os.getpid()}.sqlite3"
+        )
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -222,9 +222,7 @@ def test_unresolvable_host_is_transient(attentive):
 def test_real_read_timeout_is_ambiguous(attentive, tcp_server):
     done = threading.Event()
     url = tcp_server(lambda conn: (_read_request(conn), done.wait(5)))
-    attentive(
-        BACKEND="django_attentive.backends.http.HttpBackend", BASE_URL=url, TIMEOUT=(2, 0.3)
-    )
+    attentive(BACKEND="django_attentive.backends.http.HttpBackend", BASE_URL=url, TIMEOUT=(2, 0.3))
     with pytest.raises(AmbiguousError, match="did not answer within 0.3s"):
         send()
     done.set()

@@ -1,4 +1,4 @@
-"""send_message -> outbox -> Django Tasks -> real HTTP -> the fake Attentive -> status + send log."""
+"""send_message -> outbox -> Django Tasks -> real HTTP -> the fake -> status + send log."""
 
 from __future__ import annotations
 

@@ -85,7 +85,9 @@ def test_bad_input_saves_nothing_and_sends_nothing(
 
 def test_same_idempotency_key_twice_is_one_row_and_one_text(django_capture_on_commit_callbacks):
     first = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1")
-    second = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1")
+    second = send_now(
+        django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1"
+    )
     assert first.pk == second.pk
     assert OutboundMessage.objects.count() == 1
     assert len(locmem.outbox) == 1
@@ -292,3 +294,35 @@ def test_token_is_in_no_row_and_no_log_line(
             rows = cursor.fetchall()
             assert rows
             assert token not in repr(rows)
+
+
+def test_send_bulk_collapses_duplicates_in_few_queries(
+    django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from django_attentive.services import send_bulk
+
+    numbers = [f"+1201555{n:04d}" for n in range(300)] + ["(201) 555-0000"]
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(6):
+        created = send_bulk(numbers, "Sale starts now")
+    assert len(created) == 300
+    assert OutboundMessage.objects.filter(status=Status.QUEUED).count() == 300
+    assert locmem.outbox == []  # the ImmediateBackend leaves bulk sends to the workers
+
+
+def test_send_bulk_lists_every_bad_number_and_saves_nothing():
+    from django_attentive.services import send_bulk
+
+    with pytest.raises(InvalidMessage) as caught:
+        send_bulk(["+12015550123", "nope", "+33 6 12 34 56 78"], "Hi")
+    assert len(caught.value.message_dict["to"]) == 2
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):
+    from django_attentive.services import deliver_many, send_bulk
+
+    created = send_bulk(["+12015550123", "+12015550124"], "Hi")
+    pks = [m.pk for m in created]
+    assert deliver_many(pks) == 2
+    assert deliver_many(pks) == 0
+    assert len(locmem.outbox) == 2

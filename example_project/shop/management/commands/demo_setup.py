@@ -33,7 +33,8 @@ class Command(BaseCommand):
         port = getattr(settings, "DEMO_PORT", "8000")
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Demo admin: http://127.0.0.1:{port}/admin/  user: admin  password: {password}\n"
+                f"\n  Demo admin: http://127.0.0.1:{port}/admin/"
+                f"  user: admin  password: {password}\n"
             )
         )
         if settings.USE_FAKE_ATTENTIVE:

@@ -1,4 +1,4 @@
-"""Admin changelists for the outbox and the send log. Rows change only through the services."""
+"""Admin for the outbox (OutboundMessage) and the send log (SendAttempt)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
 
-from .models import OutboundMessage, SendAttempt
+from ..models import OutboundMessage, SendAttempt
 
 
 class ReadOnlyAdminMixin:
@@ -28,13 +28,30 @@ class SendAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["started_at", "id"]
-    fields = ["started_at", "duration_ms", "status_code", "outcome", "request", "response_body", "error"]
+    fields = [
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "outcome",
+        "request",
+        "response_body",
+        "error",
+    ]
     readonly_fields = fields
 
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "to", "short_body", "status", "attempts", "source", "created_at", "sent_at"]
+    list_display = [
+        "id",
+        "to",
+        "short_body",
+        "status",
+        "attempts",
+        "source",
+        "created_at",
+        "sent_at",
+    ]
     list_display_links = ["id", "to"]
     list_filter = ["status", "source", "message_type", "created_at"]
     search_fields = ["=to", "body", "=message_id"]

@@ -1,0 +1,3 @@
+"""The admin, one module per screen; importing them registers the ModelAdmins."""
+
+from . import messages  # noqa: F401
