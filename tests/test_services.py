@@ -302,7 +302,7 @@ def test_send_bulk_collapses_duplicates_in_few_queries(
     from django_attentive.services import send_bulk
 
     numbers = [f"+1201555{n:04d}" for n in range(300)] + ["(201) 555-0000"]
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(6):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(12):
         created = send_bulk(numbers, "Sale starts now")
     assert len(created) == 300
     assert OutboundMessage.objects.filter(status=Status.QUEUED).count() == 300
