@@ -7,12 +7,14 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from . import conf, dispatch, retry, signals
@@ -36,7 +38,7 @@ FINAL_STATUSES = frozenset(
 
 def worker_id() -> str:
     """Who holds a claim: host, process and thread, so an operator can tell workers apart."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
 def _related_fields(related: models.Model | None) -> dict[str, object]:
@@ -220,6 +222,43 @@ def due_messages() -> models.QuerySet[OutboundMessage]:
     )
 
 
+def claim_batch(limit: int, *, holder: str | None = None) -> list[OutboundMessage]:
+    """Atomically take up to ``limit`` due messages for this worker, oldest first.
+
+    PostgreSQL and MySQL lock candidate rows with SKIP LOCKED so concurrent workers never wait
+    on each other; elsewhere (SQLite) a compare-and-set update decides who gets which row.
+    """
+    now = timezone.now()
+    holder = holder or worker_id()
+    claim_mark = f"{holder}#{uuid.uuid4().hex[:8]}"
+    due = due_messages().order_by("pk")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        else:
+            pks = list(due.values_list("pk", flat=True)[:limit])
+        if not pks:
+            return []
+        due_messages().filter(pk__in=pks).update(
+            status=Status.SENDING, claimed_at=now, claimed_by=claim_mark, updated_at=now
+        )
+    return list(
+        OutboundMessage.objects.filter(
+            pk__in=pks, status=Status.SENDING, claimed_by=claim_mark
+        ).order_by("pk")
+    )
+
+
+def release(messages: Iterable[OutboundMessage]) -> int:
+    """Hand claimed messages that were never attempted back to the queue, unchanged."""
+    pks = [message.pk for message in messages]
+    if not pks:
+        return 0
+    return OutboundMessage.objects.filter(pk__in=pks, status=Status.SENDING).update(
+        status=Status.QUEUED, claimed_at=None, claimed_by="", updated_at=timezone.now()
+    )
+
+
 def claim(message_pk: int, *, holder: str | None = None) -> OutboundMessage | None:
     """Atomically take one due message for sending; None if another worker has it or not due."""
     now = timezone.now()
@@ -240,7 +279,7 @@ def deliver_many(message_pks: Iterable[int]) -> int:
     sent = 0
     for pk in message_pks:
         message = claim(pk)
-        if message is not None and attempt(message, backend=backend).status == Status.SENT:
+        if message is not None and attempt(message, backend=backend).outcome == Outcome.SENT:
             sent += 1
     return sent
 
@@ -250,10 +289,18 @@ def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundM
     message = claim(message_pk)
     if message is None:
         return None
-    return attempt(message, backend=backend or get_backend())
+    return attempt(message, backend=backend or get_backend()).message
 
 
-def attempt(message: OutboundMessage, *, backend: BaseBackend) -> OutboundMessage:
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt's result: the message as it now stands and the attempt's outcome."""
+
+    message: OutboundMessage
+    outcome: str  # an Outcome value, or "" when no request could be made
+
+
+def attempt(message: OutboundMessage, *, backend: BaseBackend) -> Delivery:
     """Send a claimed message once and record the attempt and its outcome together."""
     payload = build_payload(message)
     started_at = timezone.now()
@@ -261,7 +308,7 @@ def attempt(message: OutboundMessage, *, backend: BaseBackend) -> OutboundMessag
     try:
         outcome: SendResult | BaseException = backend.send(payload)
     except ConfigurationError as exc:
-        return _release_unsent(message, str(exc))
+        return Delivery(_release_unsent(message, str(exc)), "")
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
         outcome = exc
     duration_ms = int((time.monotonic() - clock) * 1000)
@@ -300,7 +347,7 @@ def attempt(message: OutboundMessage, *, backend: BaseBackend) -> OutboundMessag
             ]
         )
     _announce(message, decision, outcome)
-    return message
+    return Delivery(message, decision.outcome)
 
 
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
@@ -331,7 +378,7 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
         logger.info("Sent text #%s to %s", message.pk, masked)
         signals.message_sent.send(sender=OutboundMessage, message=message)
     elif decision.outcome == Outcome.AUTH:
-        logger.error("Attentive refused the API token; text #%s waits: %s", message.pk, error)
+        logger.warning("Text #%s waits for a working API token: %s", message.pk, error)
     elif decision.status == Status.QUEUED:
         logger.warning(
             "Text #%s to %s will be retried at %s: %s",

@@ -1,5 +1,6 @@
 """Settings for the test suite. DATABASE_URL picks PostgreSQL; SQLite otherwise."""
 
+import json
 import os
 
 import environ
@@ -49,6 +50,8 @@ DATABASES = {
     "default": environ.Env.db_url_config(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several worker threads and processes write at once: wait for the lock, take it up front.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     # A file, not memory, so worker subprocesses and live servers share it.
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(
@@ -62,6 +65,8 @@ ATTENTIVE = {
     "BACKEND": "django_attentive.backends.locmem.LocmemBackend",
     "API_TOKEN": "test-token-s3cr3t",
     "BASE_URL": "https://attentive.invalid",
+    # Worker subprocesses started by tests get their settings from the test through this.
+    **json.loads(os.environ.get("ATTENTIVE_TEST_SETTINGS", "{}")),
 }
 
 LOGGING = {

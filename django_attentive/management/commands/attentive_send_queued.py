@@ -1,0 +1,52 @@
+"""``manage.py attentive_send_queued``: send every due text, once (cron) or forever (--loop)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ...worker import Worker, progress_stream
+
+
+class Command(BaseCommand):
+    help = (
+        "Send queued texts that are due. Without --loop it drains what is due and exits (for "
+        "cron); with --loop it runs as a worker. Any number can run at once, on any hosts."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Keep running, polling for work.")
+        parser.add_argument(
+            "--concurrency", type=int, default=1, help="Sending threads (one HTTP session)."
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=100, help="Messages claimed per database round trip."
+        )
+        parser.add_argument(
+            "--max-messages", type=int, default=None, help="Exit after claiming this many."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between polls when idle."
+        )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            default=None,
+            help="Show the progress line even when not on a terminal.",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        if int(options["verbosity"]) >= 2:
+            logging.getLogger("django_attentive").setLevel(logging.INFO)
+        worker = Worker(
+            concurrency=int(options["concurrency"]),
+            batch_size=int(options["batch_size"]),
+            max_messages=options["max_messages"],
+            loop=bool(options["loop"]),
+            interval=float(options["interval"]),
+            progress=progress_stream(options["progress"]),
+        )
+        worker.install_signal_handlers()
+        tally = worker.run()
+        self.stdout.write(f"attentive_send_queued: {tally.line()}")

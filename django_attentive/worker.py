@@ -1,0 +1,215 @@
+"""The delivery worker behind ``attentive_send_queued``: claim due messages, send, repeat.
+
+Several workers, on one machine or many, cooperate through the database alone: each claim is
+atomic and leased, so a message is in one worker's hands at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.db import close_old_connections, connections
+
+from . import conf, services
+from .backends import BaseBackend, get_backend
+from .circuit import AuthCircuit
+from .models import OutboundMessage, Outcome, Status
+from .ratelimit import TokenBucket
+
+logger = logging.getLogger("django_attentive")
+
+SKIPPED = "skipped"
+
+
+@dataclass
+class Tally:
+    """What this worker did, for the progress line and the exit summary."""
+
+    started: float = field(default_factory=time.monotonic)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    @property
+    def attempted(self) -> int:
+        return sum(n for outcome, n in self.counts.items() if outcome != SKIPPED)
+
+    def rate(self) -> float:
+        return self.attempted / max(time.monotonic() - self.started, 1e-9)
+
+    def line(self) -> str:
+        c = self.counts
+        return (
+            f"sent {c.get(Outcome.SENT, 0)}  failed {c.get(Outcome.REJECTED, 0)}  "
+            f"retrying {c.get(Outcome.RETRY, 0)}  unconfirmed {c.get(Outcome.AMBIGUOUS, 0)}  "
+            f"token refused {c.get(Outcome.AUTH, 0)}  {self.rate():.1f}/s"
+        )
+
+
+class Worker:
+    """Drain due messages once (cron) or forever (``loop=True``) with ``concurrency`` threads."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 1,
+        batch_size: int = 100,
+        max_messages: int | None = None,
+        loop: bool = False,
+        interval: float = 1.0,
+        progress: TextIO | None = None,
+        backend: BaseBackend | None = None,
+    ) -> None:
+        self.concurrency = max(1, concurrency)
+        self.batch_size = max(1, batch_size)
+        self.max_messages = max_messages
+        self.loop = loop
+        self.interval = interval
+        self.progress = progress
+        self.backend = backend or get_backend()
+        self.bucket = TokenBucket(conf.rate_limit(), burst=max(1.0, conf.rate_limit() / 10))
+        self.circuit = AuthCircuit()
+        self.holder = services.worker_id()
+        self.tally = Tally()
+        self.stopping = threading.Event()
+        self._claimed = 0
+        self._unsent: list[OutboundMessage] = []
+        self._unsent_lock = threading.Lock()
+        self._last_recovery = 0.0
+        self._last_progress = 0.0
+
+    def stop(self, *_: object) -> None:
+        """Finish the sends in flight, hand back the rest, and exit (SIGTERM / SIGINT)."""
+        if not self.stopping.is_set():
+            logger.info("Stopping: finishing sends in flight, releasing the rest")
+        self.stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> Tally:
+        inflight: set[Future[str]] = set()
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
+            try:
+                while not self.stopping.is_set():
+                    self._recover_expired_claims()
+                    if len(inflight) > self.concurrency:
+                        inflight = self._collect(inflight)
+                        continue
+                    pause = self.circuit.remaining()
+                    batch = [] if pause or self._limit_reached() else self._claim()
+                    if batch:
+                        inflight |= {pool.submit(self._send_one, message) for message in batch}
+                    elif inflight:
+                        inflight = self._collect(inflight)
+                    elif self.loop and not self._limit_reached():
+                        self.stopping.wait(min(pause, self.interval) if pause else self.interval)
+                    else:
+                        break
+                    self._show_progress()
+            finally:
+                self._tally(inflight)
+                _close_thread_connections(pool, self.concurrency)
+        connections.close_all()
+        self._show_progress(final=True)
+        return self.tally
+
+    def _limit_reached(self) -> bool:
+        return self.max_messages is not None and self._claimed >= self.max_messages
+
+    def _claim(self) -> list[OutboundMessage]:
+        limit = self.batch_size
+        if self.max_messages is not None:
+            limit = min(limit, self.max_messages - self._claimed)
+        batch = services.claim_batch(limit, holder=self.holder)
+        self._claimed += len(batch)
+        return batch
+
+    def _collect(self, inflight: set[Future[str]]) -> set[Future[str]]:
+        done, pending = wait(inflight, timeout=self.interval, return_when=FIRST_COMPLETED)
+        self._tally(done)
+        return pending
+
+    def _tally(self, done: Iterable[Future[str]]) -> None:
+        for future in done:
+            self.tally.add(future.result())
+        with self._unsent_lock:
+            unsent, self._unsent = self._unsent, []
+        services.release(unsent)
+
+    def _send_one(self, message: OutboundMessage) -> str:
+        """Runs in a pool thread: one attempt, unless we are stopping or the token is refused."""
+        close_old_connections()
+        if not self.stopping.is_set() and not self.circuit.remaining():
+            self.bucket.acquire()
+        if self.stopping.is_set() or self.circuit.remaining():
+            with self._unsent_lock:
+                self._unsent.append(message)
+            return SKIPPED
+        try:
+            delivery = services.attempt(message, backend=self.backend)
+        except Exception:
+            # A database error while recording: the lease expires and recovery takes over.
+            logger.exception("Could not record the attempt on text #%s", message.pk)
+            return Outcome.AMBIGUOUS
+        if delivery.outcome == Outcome.AUTH:
+            self.circuit.trip()
+        elif delivery.outcome == Outcome.SENT:
+            self.circuit.reset()
+        return delivery.outcome or SKIPPED
+
+    def _recover_expired_claims(self) -> None:
+        now = time.monotonic()
+        if now - self._last_recovery < min(conf.lease_seconds() / 2, 60):
+            return
+        self._last_recovery = now
+        recovered = services.recover_expired_claims()
+        if recovered:
+            logger.warning("Recovered %s texts whose worker died mid-send", recovered)
+
+    def _show_progress(self, *, final: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not final and now - self._last_progress < 1:
+            return
+        self._last_progress = now
+        end = "\n" if final else ""
+        self.progress.write(f"\r{self.tally.line()}  queued {_queued_count()}\x1b[K{end}")
+        self.progress.flush()
+
+
+def _close_thread_connections(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Each pool thread holds its own database connection; have every thread close its own."""
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        connections.close_all()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)
+
+    for future in [pool.submit(close) for _ in range(threads)]:
+        future.result()
+
+
+def _queued_count() -> int:
+    return OutboundMessage.objects.filter(status=Status.QUEUED).count()
+
+
+def progress_stream(enabled: bool | None) -> TextIO | None:
+    """The terminal, when there is one (or when asked for explicitly)."""
+    if enabled is None:
+        enabled = sys.stdout.isatty()
+    return sys.stdout if enabled else None
