@@ -204,7 +204,11 @@ def resend(message: OutboundMessage, *, by: AbstractBaseUser | None = None) -> O
 def cancel(message: OutboundMessage) -> OutboundMessage:
     """Stop a queued message from going out. Anything already sending or done is left alone."""
     updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.QUEUED).update(
-        status=Status.CANCELLED, next_attempt_at=None, updated_at=timezone.now()
+        status=Status.CANCELLED,
+        next_attempt_at=None,
+        claimed_at=None,
+        claimed_by="",
+        updated_at=timezone.now(),
     )
     message.refresh_from_db()
     if not updated:
@@ -216,21 +220,27 @@ def cancel(message: OutboundMessage) -> OutboundMessage:
 
 
 def due_messages() -> models.QuerySet[OutboundMessage]:
-    """Queued messages whose time has come (``next_attempt_at`` unset or past)."""
-    return OutboundMessage.objects.filter(status=Status.QUEUED).filter(
-        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now())
+    """Queued messages whose time has come and that no live worker has reserved."""
+    now = timezone.now()
+    lease_start = now - timedelta(seconds=conf.lease_seconds())
+    return OutboundMessage.objects.filter(
+        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+        models.Q(claimed_at__isnull=True) | models.Q(claimed_at__lt=lease_start),
+        status=Status.QUEUED,
     )
 
 
 def claim_batch(limit: int, *, holder: str | None = None) -> list[OutboundMessage]:
-    """Atomically take up to ``limit`` due messages for this worker, oldest first.
+    """Reserve up to ``limit`` due messages for this worker, oldest first.
 
-    PostgreSQL and MySQL lock candidate rows with SKIP LOCKED so concurrent workers never wait
-    on each other; elsewhere (SQLite) a compare-and-set update decides who gets which row.
+    A reservation leaves the row ``queued`` (nothing was sent) with a lease; ``start`` turns it
+    into ``sending`` just before the request. So a killed worker's unstarted reservations simply
+    become due again when the lease ends, and only real in-flight sends become ``unconfirmed``.
+    PostgreSQL and MySQL lock candidates with SKIP LOCKED so workers never wait on each other;
+    elsewhere (SQLite) the conditional update decides who gets which row.
     """
     now = timezone.now()
-    holder = holder or worker_id()
-    claim_mark = f"{holder}#{uuid.uuid4().hex[:8]}"
+    mark = f"{holder or worker_id()}#{uuid.uuid4().hex[:8]}"
     due = due_messages().order_by("pk")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -239,34 +249,53 @@ def claim_batch(limit: int, *, holder: str | None = None) -> list[OutboundMessag
             pks = list(due.values_list("pk", flat=True)[:limit])
         if not pks:
             return []
-        due_messages().filter(pk__in=pks).update(
-            status=Status.SENDING, claimed_at=now, claimed_by=claim_mark, updated_at=now
-        )
+        due_messages().filter(pk__in=pks).update(claimed_at=now, claimed_by=mark, updated_at=now)
     return list(
-        OutboundMessage.objects.filter(
-            pk__in=pks, status=Status.SENDING, claimed_by=claim_mark
-        ).order_by("pk")
+        OutboundMessage.objects.filter(pk__in=pks, status=Status.QUEUED, claimed_by=mark).order_by(
+            "pk"
+        )
     )
+
+
+def start(message: OutboundMessage) -> bool:
+    """Turn this worker's reservation into ``sending``; False if the lease was lost or it was
+    cancelled meanwhile."""
+    now = timezone.now()
+    started = OutboundMessage.objects.filter(
+        pk=message.pk, status=Status.QUEUED, claimed_by=message.claimed_by
+    ).update(status=Status.SENDING, claimed_at=now, updated_at=now)
+    if started:
+        message.status, message.claimed_at = Status.SENDING, now
+    return bool(started)
 
 
 def release(messages: Iterable[OutboundMessage]) -> int:
-    """Hand claimed messages that were never attempted back to the queue, unchanged."""
-    pks = [message.pk for message in messages]
-    if not pks:
-        return 0
-    return OutboundMessage.objects.filter(pk__in=pks, status=Status.SENDING).update(
-        status=Status.QUEUED, claimed_at=None, claimed_by="", updated_at=timezone.now()
-    )
+    """Give back reservations that were never started (e.g. on shutdown), unchanged."""
+    released = 0
+    for mark, pks in _by_mark(messages).items():
+        released += OutboundMessage.objects.filter(
+            pk__in=pks, status=Status.QUEUED, claimed_by=mark
+        ).update(claimed_at=None, claimed_by="", updated_at=timezone.now())
+    return released
+
+
+def _by_mark(messages: Iterable[OutboundMessage]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for message in messages:
+        groups.setdefault(message.claimed_by, []).append(message.pk)
+    return groups
 
 
 def claim(message_pk: int, *, holder: str | None = None) -> OutboundMessage | None:
-    """Atomically take one due message for sending; None if another worker has it or not due."""
+    """Atomically take one due message straight to ``sending``; None if another worker has it
+    or it is not due."""
     now = timezone.now()
-    holder = holder or worker_id()
     claimed = (
         due_messages()
         .filter(pk=message_pk)
-        .update(status=Status.SENDING, claimed_at=now, claimed_by=holder, updated_at=now)
+        .update(
+            status=Status.SENDING, claimed_at=now, claimed_by=holder or worker_id(), updated_at=now
+        )
     )
     if not claimed:
         return None

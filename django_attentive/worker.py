@@ -158,6 +158,8 @@ class Worker:
             with self._unsent_lock:
                 self._unsent.append(message)
             return SKIPPED
+        if not services.start(message):
+            return SKIPPED  # cancelled meanwhile, or the lease ran out and another worker has it
         try:
             delivery = services.attempt(message, backend=self.backend)
         except Exception:

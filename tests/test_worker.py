@@ -251,3 +251,34 @@ def test_sigterm_finishes_in_flight_sends_and_releases_the_rest(fake, fake_serve
     assert counts.get(Status.SENT, 0) == len(fake.messages) > 0
     assert counts.get(Status.QUEUED, 0) > 0  # the unstarted rest was handed back
     assert SendAttempt.objects.count() == counts[Status.SENT]
+
+
+def test_unstarted_reservation_of_a_dead_worker_is_sent_without_doubt(attentive, fake):
+    attentive(LEASE_SECONDS=1)
+    queue(1)
+    OutboundMessage.objects.update(
+        claimed_at=timezone.now() - timedelta(seconds=5), claimed_by="dead-host:1:1#x"
+    )
+    drain()
+    message = OutboundMessage.objects.get()
+    assert message.status == Status.SENT
+    assert list(message.send_attempts.values_list("outcome", flat=True)) == [Outcome.SENT]
+
+
+def test_live_reservation_is_left_alone(fake):
+    queue(1)
+    OutboundMessage.objects.update(claimed_at=timezone.now(), claimed_by="other-host:1:1#x")
+    drain()
+    assert OutboundMessage.objects.get().status == Status.QUEUED
+    assert fake.messages == []
+
+
+def test_cancelled_after_reservation_is_not_sent(fake):
+    from django_attentive import cancel
+    from django_attentive.services import claim_batch, start
+
+    queue(1)
+    (reserved,) = claim_batch(10)
+    cancel(OutboundMessage.objects.get())
+    assert start(reserved) is False
+    assert fake.messages == []
