@@ -1,0 +1,90 @@
+"""Delivery through Django Tasks: the ImmediateBackend default and the database backend."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from django_attentive import send_message
+from django_attentive.backends import locmem
+from django_attentive.models import OutboundMessage, Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def task_results():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects
+
+
+def test_immediate_backend_sends_right_after_commit():
+    message = send_message("+12015550123", "Hi")
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert len(locmem.outbox) == 1
+
+
+def test_database_backend_queues_a_task_and_db_worker_sends_it(settings):
+    settings.TASKS = DB_TASKS
+    message = send_message("+12015550123", "Hi")
+    assert OutboundMessage.objects.get(pk=message.pk).status == Status.QUEUED
+    assert locmem.outbox == []
+    assert task_results().count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    assert OutboundMessage.objects.get(pk=message.pk).status == Status.SENT
+    assert len(locmem.outbox) == 1
+
+
+def test_database_backend_defers_a_scheduled_send(settings):
+    settings.TASKS = DB_TASKS
+    later = timezone.now() + timezone.timedelta(hours=2)
+    send_message("+12015550123", "Hi", send_at=later)
+    task = task_results().get()
+    assert task.run_after == later
+
+
+def test_a_retry_is_re_enqueued_for_its_next_attempt(settings, fake):
+    settings.TASKS = DB_TASKS
+    fake.fail_next(503)
+    message = send_message("+12015550123", "Hi")
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    message.refresh_from_db()
+    assert message.status == Status.QUEUED
+    retry_task = task_results().order_by("-enqueued_at").first()
+    assert retry_task.run_after == message.next_attempt_at
+
+
+def test_bulk_sends_are_enqueued_in_chunks_with_a_queueing_backend(settings):
+    from django_attentive.services import send_bulk
+
+    settings.TASKS = DB_TASKS
+    send_bulk([f"+1201555{n:04d}" for n in range(450)], "Sale")
+    assert task_results().count() == 3
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    assert OutboundMessage.objects.filter(status=Status.SENT).count() == 450
+
+
+def test_a_failed_enqueue_loses_nothing(settings, caplog):
+    settings.TASKS = {"default": {"BACKEND": "tests.test_dispatch.BrokenBackend"}}
+    message = send_message("+12015550123", "Hi")
+    assert OutboundMessage.objects.get(pk=message.pk).status == Status.QUEUED
+    assert "attentive_send_queued will send it" in caplog.text
+    call_command("attentive_send_queued")
+    assert OutboundMessage.objects.get(pk=message.pk).status == Status.SENT
+
+
+try:
+    from django.tasks.backends.base import BaseTaskBackend
+except ImportError:
+    from django_tasks.backends.base import BaseTaskBackend
+
+
+class BrokenBackend(BaseTaskBackend):
+    """A task backend whose broker is down."""
+
+    def enqueue(self, task, args, kwargs):
+        raise ConnectionError("broker unreachable")
