@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from . import conf, dispatch, retry, signals
-from .backends import BaseBackend, SendResult, build_payload, get_backend
+from .backends import BaseBackend, MessagePayload, SendResult, build_payload, get_backend
 from .exceptions import AmbiguousError, AttentiveError, ConfigurationError, InvalidMessage
 from .models import OutboundMessage, Outcome, SendAttempt, Source, Status
 from .privacy import mask_phone, mask_phones_in
@@ -331,52 +331,93 @@ class Delivery:
 
 def attempt(message: OutboundMessage, *, backend: BaseBackend) -> Delivery:
     """Send a claimed message once and record the attempt and its outcome together."""
+    return record([transmit(message, backend=backend)])[0]
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one request did, before it is written down."""
+
+    message: OutboundMessage
+    payload: MessagePayload
+    started_at: datetime
+    duration_ms: int
+    outcome: SendResult | BaseException
+
+
+def transmit(message: OutboundMessage, *, backend: BaseBackend) -> SendReport:
+    """Make the HTTP request for a message in ``sending``; nothing is written here."""
     payload = build_payload(message)
     started_at = timezone.now()
     clock = time.monotonic()
     try:
         outcome: SendResult | BaseException = backend.send(payload)
-    except ConfigurationError as exc:
-        return Delivery(_release_unsent(message, str(exc)), "")
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
         outcome = exc
     duration_ms = int((time.monotonic() - clock) * 1000)
-    decision = retry.decide(outcome, message.attempts)
-    status_code = getattr(outcome, "status_code", None)
-    response_body = getattr(outcome, "response_body", "") or ""
+    return SendReport(message, payload, started_at, duration_ms, outcome)
+
+
+def record(reports: Sequence[SendReport]) -> list[Delivery]:
+    """Write each report's SendAttempt and the message's new state, all in one transaction.
+
+    The worker batches reports from many sending threads here, so a busy worker commits once
+    per batch instead of once per message.
+    """
     now = timezone.now()
+    unsent = [r for r in reports if isinstance(r.outcome, ConfigurationError)]
+    written = [r for r in reports if not isinstance(r.outcome, ConfigurationError)]
+    pairs = [(r, retry.decide(r.outcome, r.message.attempts)) for r in written]
     with transaction.atomic():
-        SendAttempt.objects.create(
-            message=message,
-            started_at=started_at,
-            duration_ms=duration_ms,
-            request=dict(payload),
-            status_code=status_code,
-            response_body=response_body[:RESPONSE_BODY_LIMIT],
-            outcome=decision.outcome,
-            error=decision.error,
+        SendAttempt.objects.bulk_create([_attempt_row(report, choice) for report, choice in pairs])
+        _apply(pairs, now)
+    deliveries = {}
+    for report, decision in pairs:
+        _announce(report.message, decision, report.outcome)
+        deliveries[id(report)] = Delivery(report.message, decision.outcome)
+    for report in unsent:
+        deliveries[id(report)] = Delivery(_release_unsent(report.message, str(report.outcome)), "")
+    return [deliveries[id(report)] for report in reports]
+
+
+def _attempt_row(report: SendReport, decision: retry.Decision) -> SendAttempt:
+    response_body = getattr(report.outcome, "response_body", "") or ""
+    return SendAttempt(
+        message=report.message,
+        started_at=report.started_at,
+        duration_ms=report.duration_ms,
+        request=dict(report.payload),
+        status_code=getattr(report.outcome, "status_code", None),
+        response_body=response_body[:RESPONSE_BODY_LIMIT],
+        outcome=decision.outcome,
+        error=decision.error,
+    )
+
+
+def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> None:
+    """Write the new states with one UPDATE per distinct outcome (one for a batch of 200s)."""
+    groups: dict[retry.Decision, list[OutboundMessage]] = {}
+    for report, decision in pairs:
+        groups.setdefault(decision, []).append(report.message)
+    for decision, messages in groups.items():
+        next_attempt_at = retry.due_at(decision, now)
+        sent_at = now if decision.status == Status.SENT else None
+        step = 1 if decision.counts_as_attempt else 0
+        OutboundMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            status=decision.status,
+            attempts=models.F("attempts") + step,
+            next_attempt_at=next_attempt_at,
+            last_error=decision.error,
+            claimed_at=None,
+            claimed_by="",
+            sent_at=sent_at or models.F("sent_at"),
+            updated_at=now,
         )
-        message.status = decision.status
-        message.attempts += 1 if decision.counts_as_attempt else 0
-        message.next_attempt_at = retry.due_at(decision, now)
-        message.last_error = decision.error
-        message.claimed_at, message.claimed_by = None, ""
-        if decision.status == Status.SENT:
-            message.sent_at = now
-        message.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "last_error",
-                "claimed_at",
-                "claimed_by",
-                "sent_at",
-                "updated_at",
-            ]
-        )
-    _announce(message, decision, outcome)
-    return Delivery(message, decision.outcome)
+        for message in messages:
+            message.status, message.attempts = decision.status, message.attempts + step
+            message.next_attempt_at, message.last_error = next_attempt_at, decision.error
+            message.claimed_at, message.claimed_by = None, ""
+            message.sent_at, message.updated_at = sent_at or message.sent_at, now
 
 
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:

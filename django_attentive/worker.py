@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import signal
 import sys
 import threading
@@ -17,17 +18,21 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from django.db import close_old_connections, connections
+from django.db import connections
 
 from . import conf, services
 from .backends import BaseBackend, get_backend
 from .circuit import AuthCircuit
+from .exceptions import AuthenticationError
 from .models import OutboundMessage, Outcome, Status
 from .ratelimit import TokenBucket
 
 logger = logging.getLogger("django_attentive")
 
 SKIPPED = "skipped"
+HANDED_OFF = "handed off"
+WRITE_BATCH = 200
+_tally_lock = threading.Lock()
 
 
 @dataclass
@@ -38,7 +43,8 @@ class Tally:
     counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, outcome: str) -> None:
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        with _tally_lock:
+            self.counts[outcome] = self.counts.get(outcome, 0) + 1
 
     @property
     def attempted(self) -> int:
@@ -85,6 +91,7 @@ class Worker:
         self._claimed = 0
         self._unsent: list[OutboundMessage] = []
         self._unsent_lock = threading.Lock()
+        self._reports: queue.Queue[services.SendReport | None] = queue.Queue(self.concurrency * 8)
         self._last_recovery = 0.0
         self._last_progress = 0.0
 
@@ -101,6 +108,8 @@ class Worker:
 
     def run(self) -> Tally:
         inflight: set[Future[str]] = set()
+        writer = threading.Thread(target=self._write_reports, name="attentive-writer")
+        writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
             try:
                 while not self.stopping.is_set():
@@ -122,6 +131,8 @@ class Worker:
             finally:
                 self._tally(inflight)
                 _close_thread_connections(pool, self.concurrency)
+                self._reports.put(None)
+                writer.join()
         connections.close_all()
         self._show_progress(final=True)
         return self.tally
@@ -144,14 +155,18 @@ class Worker:
 
     def _tally(self, done: Iterable[Future[str]]) -> None:
         for future in done:
-            self.tally.add(future.result())
+            if (outcome := future.result()) != HANDED_OFF:
+                self.tally.add(outcome)
         with self._unsent_lock:
             unsent, self._unsent = self._unsent, []
         services.release(unsent)
 
     def _send_one(self, message: OutboundMessage) -> str:
-        """Runs in a pool thread: one attempt, unless we are stopping or the token is refused."""
-        close_old_connections()
+        """Runs in a pool thread: one request, unless we are stopping or the token is refused.
+
+        The result goes to the writer thread, so this thread moves on to its next request
+        instead of waiting for a commit.
+        """
         if not self.stopping.is_set() and not self.circuit.remaining():
             self.bucket.acquire()
         if self.stopping.is_set() or self.circuit.remaining():
@@ -160,17 +175,37 @@ class Worker:
             return SKIPPED
         if not services.start(message):
             return SKIPPED  # cancelled meanwhile, or the lease ran out and another worker has it
-        try:
-            delivery = services.attempt(message, backend=self.backend)
-        except Exception:
-            # A database error while recording: the lease expires and recovery takes over.
-            logger.exception("Could not record the attempt on text #%s", message.pk)
-            return Outcome.AMBIGUOUS
-        if delivery.outcome == Outcome.AUTH:
+        report = services.transmit(message, backend=self.backend)
+        if isinstance(report.outcome, AuthenticationError):
             self.circuit.trip()
-        elif delivery.outcome == Outcome.SENT:
-            self.circuit.reset()
-        return delivery.outcome or SKIPPED
+        self._reports.put(report)
+        return HANDED_OFF
+
+    def _write_reports(self) -> None:
+        """The writer thread: record reports in batches, one transaction per batch."""
+        done = False
+        while not done:
+            batch = [self._reports.get()]
+            while len(batch) < WRITE_BATCH and not self._reports.empty():
+                batch.append(self._reports.get_nowait())
+            done = None in batch
+            reports = [report for report in batch if report is not None]
+            if reports:
+                self._record(reports)
+        connections.close_all()
+
+    def _record(self, reports: list[services.SendReport]) -> None:
+        try:
+            deliveries = services.record(reports)
+        except Exception:
+            # A database error while recording: the leases expire and recovery takes over.
+            logger.exception("Could not record %s attempts", len(reports))
+            connections.close_all()
+            return
+        for delivery in deliveries:
+            self.tally.add(delivery.outcome or SKIPPED)
+            if delivery.outcome == Outcome.SENT:
+                self.circuit.reset()
 
     def _recover_expired_claims(self) -> None:
         now = time.monotonic()

@@ -1,0 +1,37 @@
+"""Minimal settings for the benchmarks. BENCH_DATABASE_URL picks the database."""
+
+import json
+import os
+
+import environ
+
+SECRET_KEY = "benchmarks-only"
+DEBUG = False
+USE_TZ = True
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django_attentive",
+]
+DATABASES = {
+    "default": environ.Env.db_url_config(
+        os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/attentive-bench.sqlite3")
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ATTENTIVE = {
+    "BACKEND": "django_attentive.backends.http.HttpBackend",
+    "API_TOKEN": "benchmark-token",
+    "RATE_LIMIT": 0,  # measure the engine, not the limiter
+    **json.loads(os.environ.get("BENCH_ATTENTIVE", "{}")),
+}
+LOGGING = {"version": 1, "loggers": {"django_attentive": {"level": "WARNING"}}}
