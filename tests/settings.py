@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_attentive",
+    "tests.shopapp",
 ]
 
 MIDDLEWARE = [
