@@ -273,3 +273,26 @@ def _fire_change(
         setattr(instance, spec.loaded_attr, instance.__dict__[attname])
     if event not in (None, ""):
         order_event.send(sender=sender, order=instance, event=str(event))
+
+
+def recent_order() -> models.Model | None:
+    """The newest order to preview templates with: the last one texted about, else tracked."""
+    from .models import OutboundMessage
+
+    latest = (
+        OutboundMessage.objects.filter(source=Source.ORDER, content_type__isnull=False)
+        .select_related("content_type")
+        .only("content_type", "object_id")
+        .first()
+    )
+    if latest is not None:
+        model = latest.content_type.model_class()
+        if model is not None:
+            found = model._default_manager.filter(pk=latest.object_id).first()
+            if found is not None:
+                return found
+    for model in _tracked:
+        found = model._default_manager.order_by("-pk").first()
+        if found is not None:
+            return found
+    return None
