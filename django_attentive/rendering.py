@@ -112,7 +112,7 @@ class Preview:
 
 def preview(body: str, *, order: models.Model | None = None, event: str = "placed") -> Preview:
     """Render ``body`` against a real order (or sample data) and count its segments."""
-    source = f"{order._meta.verbose_name} {order}" if order is not None else "sample data"
+    source = f"{order} ({order._meta.label})" if order is not None else "sample data"
     try:
         text = render_body(body, {"order": order or SAMPLE_ORDER, "event": event})
     except RenderError as exc:
