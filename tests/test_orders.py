@@ -447,3 +447,38 @@ def test_untracked_model_fires_nothing():
     make_template()
     make_order()
     assert OutboundMessage.objects.count() == 0
+
+
+# ---------------------------------------------------------------- through a checkout view
+
+
+@pytest.mark.urls("tests.shopapp.urls")
+@pytest.mark.parametrize(
+    ("phone", "body", "reason"),
+    [
+        ("", "Order #{{ order.number }} is confirmed.", "no phone number"),
+        ("+12015550123", "Order #{{ order.number|no_such_filter }}", "does not compile"),
+    ],
+)
+def test_checkout_answers_200_when_the_text_fails(tracked, client, phone, body, reason):
+    make_template(body=body)
+    response = client.post("/checkout/", {"number": "77", "phone": phone})
+    assert response.status_code == 200
+    assert Order.objects.filter(number="77").exists()
+    message = OutboundMessage.objects.get()
+    assert message.status == Status.FAILED
+    assert reason in message.last_error
+    assert locmem.outbox == []
+
+
+@pytest.mark.urls("tests.shopapp.urls")
+def test_checkout_texts_the_confirmation_after_commit(
+    tracked, client, django_capture_on_commit_callbacks
+):
+    make_template()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/checkout/", {"number": "78", "phone": "(201) 555-0123"})
+    assert response.status_code == 200
+    assert locmem.outbox == [
+        {"to": "+12015550123", "body": "Order #78 is confirmed.", "type": "TRANSACTIONAL"}
+    ]
