@@ -9,3 +9,17 @@ class AttentiveConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+
+        self._connect_order_events()
+
+    def _connect_order_events(self) -> None:
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from . import orders, rendering
+        from .models import MessageTemplate
+
+        orders.connect()
+        uid = "django_attentive.rendering"
+        pre_save.connect(rendering.forget_renamed_template, MessageTemplate, dispatch_uid=uid)
+        post_save.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)
+        post_delete.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "TASK_QUEUE": "default",
     "BRAND_PREFIX": "",
     "QUIET_HOURS": ("21:00", "08:00"),
+    "ORDER_TEMPLATES": {},
+    "ORDER_PHONE": None,
 }
 
 
@@ -79,3 +81,13 @@ def rate_limit() -> float:
 
 def brand_prefix() -> str:
     return get("BRAND_PREFIX") or ""
+
+
+def order_templates() -> dict[str, str | None]:
+    """Event -> template key overrides; a None value silences that event."""
+    return dict(get("ORDER_TEMPLATES") or {})
+
+
+def order_phone() -> str | None:
+    """Where an order keeps its phone: an attribute path, or a dotted path to a callable."""
+    return get("ORDER_PHONE") or None

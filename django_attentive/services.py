@@ -52,6 +52,10 @@ def _related_fields(related: models.Model | None) -> dict[str, object]:
     }
 
 
+def _existing(idempotency_key: str) -> OutboundMessage | None:
+    return OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def send_message(
     to: str,
     body: str,
@@ -69,17 +73,18 @@ def send_message(
 
     The same ``idempotency_key`` twice returns the first message and sends nothing new.
     """
-    if idempotency_key:
-        existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
+    try:
+        clean = validate_message(
+            to,
+            body,
+            media_url=media_url,
+            message_id=message_id,
+            message_type="TRANSACTIONAL" if transactional else None,
+        )
+    except InvalidMessage:
+        if idempotency_key and (existing := _existing(idempotency_key)) is not None:
             return existing
-    clean = validate_message(
-        to,
-        body,
-        media_url=media_url,
-        message_id=message_id,
-        message_type="TRANSACTIONAL" if transactional else None,
-    )
+        raise
     if source not in Source.values:
         raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
     message = OutboundMessage(
@@ -101,7 +106,8 @@ def send_message(
     except IntegrityError:
         if not idempotency_key:
             raise
-        # Another process stored the same key between our lookup and our insert.
+        # The key was used before: insert first and look up only then, so a keyed send costs
+        # no extra query on the common path (order events must stay within 3 queries).
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
     logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
     dispatch.schedule_delivery(message.pk, send_at)
@@ -503,3 +509,47 @@ def _recover_one(pk: int, cutoff: datetime) -> int:
         message.claimed_at, message.claimed_by = None, ""
         message.save()
     return 1
+
+
+def record_failed(
+    to: object,
+    body: str,
+    reason: str,
+    *,
+    transactional: bool = False,
+    related: models.Model | None = None,
+    source: str = Source.CODE,
+    idempotency_key: str | None = None,
+) -> OutboundMessage:
+    """Store a text that could not even be queued (no usable number, broken template) as failed.
+
+    Nothing is sent; the row keeps the reason so an operator sees it in the admin.
+    ``message_failed`` is sent once the surrounding transaction commits.
+    """
+    if idempotency_key and (existing := _existing(idempotency_key)) is not None:
+        return existing
+    max_to = OutboundMessage._meta.get_field("to").max_length
+    message = OutboundMessage(
+        to=str(to or "")[:max_to],
+        body=body,
+        message_type="TRANSACTIONAL" if transactional else "",
+        status=Status.FAILED,
+        last_error=reason,
+        idempotency_key=idempotency_key or None,
+        source=source,
+        **_related_fields(related),
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    logger.warning("Text #%s not queued: %s", message.pk, mask_phones_in(reason))
+    error = AttentiveError(reason)
+    transaction.on_commit(
+        lambda: signals.message_failed.send(sender=OutboundMessage, message=message, error=error),
+        robust=True,
+    )
+    return message

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("attentive/", include("django_attentive.urls")),
+    path("shop/", include("example_project.shop.urls")),
 ]
 
 if settings.USE_FAKE_ATTENTIVE:

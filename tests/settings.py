@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks_db",  # for the tests of the database task backend
     "django_attentive",
+    "tests.shopapp",
 ]
 
 MIDDLEWARE = [

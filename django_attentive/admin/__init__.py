@@ -1,3 +1,4 @@
 """The admin, one module per screen; importing them registers the ModelAdmins."""
 
 from . import messages  # noqa: F401
+from .templates import MessageTemplateAdmin  # noqa: F401

@@ -1,4 +1,4 @@
-"""Create the demo's admin login once and print it. Demo only: refuses to run with DEBUG off."""
+"""Create the demo admin login and order templates once, and print how to try them. DEBUG only."""
 
 from __future__ import annotations
 
@@ -9,11 +9,32 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from django_attentive.models import MessageTemplate
+
 CREDENTIALS_FILE = Path(settings.BASE_DIR).parent / ".demo-admin"
 
 
+#: The demo shop's texts, one per order status; created once, then yours to edit in the admin.
+ORDER_TEMPLATES = {
+    "order_placed": "Thanks {{ order.customer_name }}! Order #{{ order.number }} "
+    "({{ order.item }}, ${{ order.total }}) is confirmed.",
+    "order_paid": "Payment received for order #{{ order.number }}. We're packing it now.",
+    "order_shipped": "Good news {{ order.customer_name }}: order #{{ order.number }} has shipped!",
+    "order_delivered": "Order #{{ order.number }} was delivered. Enjoy your {{ order.item }}!",
+    "order_refunded": "We refunded ${{ order.total }} for order #{{ order.number }}.",
+}
+
+
+def seed_order_templates() -> int:
+    """Create the missing order templates; returns how many were created."""
+    created = 0
+    for key, body in ORDER_TEMPLATES.items():
+        created += MessageTemplate.objects.get_or_create(key=key, defaults={"body": body})[1]
+    return created
+
+
 class Command(BaseCommand):
-    help = "Create the demo admin user (once) and print how to log in."
+    help = "Create the demo admin user and order templates (once) and print how to log in."
 
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEBUG:
@@ -30,6 +51,9 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             CREDENTIALS_FILE.write_text(password + "\n")
+        seeded = seed_order_templates()
+        if seeded:
+            self.stdout.write(f"  Created {seeded} order message templates.")
         port = getattr(settings, "DEMO_PORT", "8000")
         self.stdout.write(
             self.style.SUCCESS(
@@ -43,3 +67,7 @@ class Command(BaseCommand):
                 f"http://127.0.0.1:{port}/fake-attentive/inbox/\n"
                 f"  Try: python manage.py attentive_send +12015550123 'Hello from the demo'\n"
             )
+        self.stdout.write(
+            f"  Place an order: http://127.0.0.1:{port}/shop/ then mark it paid/shipped/"
+            "delivered in the admin (Example shop › Orders); each step texts the customer.\n"
+        )

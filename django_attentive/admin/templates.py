@@ -1,0 +1,107 @@
+"""Admin for MessageTemplate, with a live preview rendered against a recent order."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.template.defaultfilters import truncatechars
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from .. import orders
+from ..models import MessageTemplate
+from ..rendering import RenderError, compile_body, preview
+from ..validation import check_media_url
+
+
+class MessageTemplateForm(forms.ModelForm):
+    media_url = forms.URLField(
+        label="Media URL",
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text=MessageTemplate._meta.get_field("media_url").help_text,
+    )
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["key", "body", "media_url", "transactional", "is_active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 5, "cols": 80})}
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        try:
+            compile_body(body)
+        except RenderError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return body
+
+    def clean_media_url(self) -> str:
+        try:
+            return check_media_url(self.cleaned_data.get("media_url"))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    form = MessageTemplateForm
+    list_display = ["key", "short_body", "transactional", "is_active", "updated_at"]
+    list_filter = ["is_active", "transactional"]
+    search_fields = ["key", "body"]
+    readonly_fields = ["preview"]
+    fields = ["key", "body", "preview", "media_url", "transactional", "is_active"]
+    change_form_template = "admin/django_attentive/messagetemplate/change_form.html"
+
+    @admin.display(description="body")
+    def short_body(self, obj: MessageTemplate) -> str:
+        return truncatechars(obj.body, 80)
+
+    @admin.display(description="preview")
+    def preview(self, obj: MessageTemplate | None) -> str:
+        """Server-rendered first view; the page's script keeps it live while typing."""
+        result = preview(obj.body if obj and obj.body else "", order=orders.recent_order())
+        return format_html(
+            '<div id="attentive-preview" data-url="{}">'
+            '<pre class="attentive-preview-text" style="white-space: pre-wrap; margin: 0">{}</pre>'
+            '<p class="help attentive-preview-meta">{}</p>'
+            '<p class="errornote attentive-preview-error"{}>{}</p></div>',
+            reverse("admin:django_attentive_messagetemplate_preview"),
+            result.text,
+            _describe(result.as_dict()),
+            "" if result.error else " hidden",
+            result.error,
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", view, name="django_attentive_messagetemplate_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """POST ``body`` -> JSON: the text as a customer would get it, its segments, any error."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        result = preview(request.POST.get("body", ""), order=orders.recent_order()).as_dict()
+        return JsonResponse({**result, "meta": _describe(result)})
+
+
+def _describe(result: dict) -> str:
+    """'Rendered with Order #1001 · 1 segment (GSM-7, 42 characters)'."""
+    segments = result.get("segments")
+    text = f"Rendered with {result['source']}"
+    if segments:
+        plural = "" if segments["segments"] == 1 else "s"
+        text += (
+            f" · {segments['segments']} segment{plural} "
+            f"({segments['encoding']}, {segments['characters']} characters)"
+        )
+        if segments["ucs2_character"]:
+            text += f"; {segments['ucs2_character']!r} forces UCS-2"
+    return text

@@ -1,0 +1,73 @@
+"""django-oscar: text customers when Oscar places an order or changes its status.
+
+One line in settings::
+
+    INSTALLED_APPS += ["django_attentive.contrib.oscar.AttentiveOscarConfig"]
+
+Oscar's ``order_placed`` becomes the event ``placed``; ``order_status_changed`` becomes the
+new status as a slug (``"Being processed"`` -> ``being_processed``, template
+``order_being_processed``). The number comes from ``order.shipping_address.phone_number``.
+"""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db import models
+from django.utils.text import slugify
+
+from .. import conf
+from ..signals import order_event
+
+UID = "django_attentive.contrib.oscar"
+
+
+def event_for_status(status: str) -> str:
+    """Oscar's free-text status as an event name: ``"Being processed"`` -> ``being_processed``."""
+    return slugify(status).replace("-", "_")
+
+
+def shipping_phone(order: models.Model) -> object:
+    """The shipping address's phone (a PhoneNumber), or None; ORDER_PHONE, when set, wins."""
+    if conf.order_phone():
+        return None
+    address = getattr(order, "shipping_address", None)
+    return getattr(address, "phone_number", None) or None
+
+
+def on_order_placed(sender: object, order: models.Model, **kwargs: object) -> None:
+    order_event.send(sender=type(order), order=order, event="placed", phone=shipping_phone(order))
+
+
+def on_order_status_changed(
+    sender: object, order: models.Model, new_status: str, **kwargs: object
+) -> None:
+    order_event.send(
+        sender=type(order),
+        order=order,
+        event=event_for_status(new_status),
+        phone=shipping_phone(order),
+    )
+
+
+def connect() -> None:
+    """Listen to Oscar's order signals (AttentiveOscarConfig.ready does this)."""
+    from oscar.apps.order.signals import order_placed, order_status_changed
+
+    order_placed.connect(on_order_placed, dispatch_uid=UID)
+    order_status_changed.connect(on_order_status_changed, dispatch_uid=UID)
+
+
+def disconnect() -> None:
+    from oscar.apps.order.signals import order_placed, order_status_changed
+
+    order_placed.disconnect(dispatch_uid=UID)
+    order_status_changed.disconnect(dispatch_uid=UID)
+
+
+class AttentiveOscarConfig(AppConfig):
+    name = "django_attentive.contrib.oscar"
+    label = "attentive_oscar"  # "oscar" is Oscar's own label
+    verbose_name = "Attentive texts for django-oscar"
+
+    def ready(self) -> None:
+        connect()

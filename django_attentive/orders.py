@@ -1,0 +1,298 @@
+"""Order events: text the customer when an order is placed, paid, shipped, delivered, refunded.
+
+``order_event.send(sender=Order, order=order, event="placed")`` from any shop, or
+``track(Order)`` to fire it on creation and on every real status change.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models.signals import post_init, post_save, pre_save
+from django.utils.module_loading import import_string
+
+from . import conf, services
+from .exceptions import InvalidMessage
+from .models import Source
+from .privacy import mask_phones_in
+from .rendering import RenderError, active_template, render_body
+from .signals import order_event
+
+logger = logging.getLogger("django_attentive")
+
+#: Tried in order when ATTENTIVE["ORDER_PHONE"] is not set.
+DEFAULT_PHONE_PATHS = (
+    "phone",
+    "phone_number",
+    "shipping_address.phone_number",
+    "billing_address.phone_number",
+)
+PhoneFinder = Callable[[models.Model], object]
+
+
+def idempotency_key(order: models.Model, event: str) -> str:
+    """``order:<app_label>.<model>:<pk>:<event>``: one text per order and event, ever."""
+    return f"order:{order._meta.label_lower}:{order.pk}:{event}"
+
+
+def template_key(event: str) -> str | None:
+    """The template an event uses: ``order_<event>`` unless ORDER_TEMPLATES maps it (None: none)."""
+    overrides = conf.order_templates()
+    if event in overrides:
+        return overrides[event] or None
+    return f"order_{event}"
+
+
+# ---------------------------------------------------------------- finding the phone
+
+
+def _follow(obj: object, path: str) -> object:
+    for name in path.split("."):
+        if obj is None:
+            return None
+        try:
+            obj = getattr(obj, name, None)
+        except ObjectDoesNotExist:  # a missing one-to-one or reverse relation
+            return None
+    return obj() if callable(obj) else obj
+
+
+@functools.lru_cache(maxsize=32)
+def _callable_at(path: str) -> PhoneFinder | None:
+    try:
+        found = import_string(path)
+    except ImportError:
+        return None
+    return found if callable(found) else None
+
+
+def _as_text(value: object) -> str:
+    """A plain string or a django-phonenumber-field PhoneNumber, as text send_message accepts."""
+    if not value:
+        return ""
+    e164 = getattr(value, "as_e164", None)
+    if e164 and getattr(value, "is_valid", lambda: False)():
+        return str(e164)
+    return str(value).strip()
+
+
+def find_phone(order: models.Model) -> str:
+    """The order's phone number as written ("" if none): ORDER_PHONE, else the usual fields."""
+    setting = conf.order_phone()
+    if callable(setting):
+        return _as_text(setting(order))
+    if setting:
+        finder = _callable_at(setting) if "." in setting else None
+        return _as_text(finder(order) if finder else _follow(order, setting))
+    for path in DEFAULT_PHONE_PATHS:
+        text = _as_text(_follow(order, path))
+        if text:
+            return text
+    return ""
+
+
+# ---------------------------------------------------------------- the receiver
+
+
+def text_customer(
+    sender: type[models.Model],
+    order: models.Model,
+    event: str,
+    phone: object = None,
+    **kwargs: object,
+) -> None:
+    """Receive ``order_event``: render the event's template and queue the text.
+
+    Never raises into the shop's code: a problem is logged and kept as a ``failed`` message.
+    """
+    try:
+        _text_customer(order, str(event), phone)
+    except Exception:
+        logger.exception(
+            "Order event %r for %s could not be recorded", event, order._meta.label_lower
+        )
+
+
+def _text_customer(order: models.Model, event: str, phone: object) -> None:
+    key = template_key(event)
+    template = active_template(key) if key else None
+    if template is None:
+        logger.debug("No active template %r for order event %r; no text", key, event)
+        return
+    to = _as_text(phone) if phone else find_phone(order)
+    common = {"related": order, "source": Source.ORDER, "transactional": template.transactional}
+    if not to:
+        _fail(order, event, "", template.body, "The order has no phone number to text.", common)
+        return
+    try:
+        body = render_body(template.body, {"order": order, "event": event})
+    except RenderError as exc:
+        _fail(order, event, to, template.body, f"Template {template.key!r}: {exc}", common)
+        return
+    try:
+        services.send_message(
+            to,
+            body,
+            media_url=template.media_url or None,
+            idempotency_key=idempotency_key(order, event),
+            **common,
+        )
+    except InvalidMessage as exc:
+        _fail(order, event, to, body, str(exc), common)
+
+
+def _fail(order: models.Model, event: str, to: str, body: str, reason: str, common: dict) -> None:
+    logger.warning(
+        "Order event %r for %s #%s not texted: %s",
+        event,
+        order._meta.label_lower,
+        order.pk,
+        mask_phones_in(reason),
+    )
+    # Its own key: firing again records no second failure, and once the order is fixed
+    # the event's real key is still free, so firing again sends the text.
+    services.record_failed(
+        to, body, reason, idempotency_key=idempotency_key(order, event) + ":failed", **common
+    )
+
+
+def connect() -> None:
+    """Connect the receiver (AttentiveConfig.ready does this)."""
+    order_event.connect(text_customer, dispatch_uid="django_attentive.orders.text_customer")
+
+
+# ---------------------------------------------------------------- track()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    status_field: str
+    created_event: str | None
+
+    @property
+    def loaded_attr(self) -> str:
+        return f"_attentive_loaded_{self.status_field}"
+
+    @property
+    def pending_attr(self) -> str:
+        return f"_attentive_pending_{self.status_field}"
+
+
+_tracked: dict[type[models.Model], Tracking] = {}
+_UNKNOWN = object()
+
+
+def track(
+    model: type[models.Model],
+    *,
+    status_field: str = "status",
+    created_event: str | None = "placed",
+) -> None:
+    """Fire ``order_event`` when an order is created and whenever its status really changes.
+
+    The event is ``created_event`` on creation and the new status value on a change
+    (``"shipped"`` uses template ``order_shipped``). The old value is remembered when the
+    order is loaded, so a save costs no extra query.
+    """
+    model._meta.get_field(status_field)  # fail early on a typo: FieldDoesNotExist
+    untrack(model)
+    _tracked[model] = Tracking(status_field, created_event)
+    uid = f"django_attentive.track:{model._meta.label_lower}"
+    post_init.connect(_remember_status, sender=model, dispatch_uid=uid, weak=False)
+    pre_save.connect(_note_change, sender=model, dispatch_uid=uid, weak=False)
+    post_save.connect(_fire_change, sender=model, dispatch_uid=uid, weak=False)
+
+
+def untrack(model: type[models.Model]) -> None:
+    """Stop tracking ``model`` (mainly for tests)."""
+    if _tracked.pop(model, None) is None:
+        return
+    uid = f"django_attentive.track:{model._meta.label_lower}"
+    for signal in (post_init, pre_save, post_save):
+        signal.disconnect(sender=model, dispatch_uid=uid)
+
+
+def _spec(sender: type[models.Model]) -> Tracking | None:
+    return _tracked.get(sender)
+
+
+def _remember_status(sender: type[models.Model], instance: models.Model, **kwargs) -> None:
+    spec = _spec(sender)
+    if spec is not None:
+        field = instance._meta.get_field(spec.status_field)
+        setattr(instance, spec.loaded_attr, instance.__dict__.get(field.attname, _UNKNOWN))
+
+
+def _note_change(
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs
+) -> None:
+    spec = _spec(sender)
+    if spec is None or raw:
+        return
+    update_fields = kwargs.get("update_fields")
+    setattr(instance, spec.pending_attr, None)
+    if instance._state.adding or (
+        update_fields is not None and spec.status_field not in update_fields
+    ):
+        return
+    attname = instance._meta.get_field(spec.status_field).attname
+    new = instance.__dict__.get(attname, _UNKNOWN)
+    if new is _UNKNOWN:
+        return  # still deferred: this save does not write the status
+    old = getattr(instance, spec.loaded_attr, _UNKNOWN)
+    if old is _UNKNOWN:  # loaded with the status deferred: ask the database once
+        old = (
+            sender._default_manager.filter(pk=instance.pk)
+            .values_list(spec.status_field, flat=True)
+            .first()
+        )
+    if new != old:
+        setattr(instance, spec.pending_attr, new)
+
+
+def _fire_change(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs
+) -> None:
+    spec = _spec(sender)
+    if spec is None or raw:
+        return
+    attname = instance._meta.get_field(spec.status_field).attname
+    if created:
+        event = spec.created_event
+    else:
+        event = getattr(instance, spec.pending_attr, None)
+        setattr(instance, spec.pending_attr, None)
+    update_fields = kwargs.get("update_fields")
+    written = update_fields is None or spec.status_field in update_fields
+    if written and instance.__dict__.get(attname, _UNKNOWN) is not _UNKNOWN:
+        setattr(instance, spec.loaded_attr, instance.__dict__[attname])
+    if event not in (None, ""):
+        order_event.send(sender=sender, order=instance, event=str(event))
+
+
+def recent_order() -> models.Model | None:
+    """The newest order to preview templates with: the last one texted about, else tracked."""
+    from .models import OutboundMessage
+
+    latest = (
+        OutboundMessage.objects.filter(source=Source.ORDER, content_type__isnull=False)
+        .select_related("content_type")
+        .only("content_type", "object_id")
+        .first()
+    )
+    if latest is not None:
+        model = latest.content_type.model_class()
+        if model is not None:
+            found = model._default_manager.filter(pk=latest.object_id).first()
+            if found is not None:
+                return found
+    for model in _tracked:
+        found = model._default_manager.order_by("-pk").first()
+        if found is not None:
+            return found
+    return None

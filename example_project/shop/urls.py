@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "shop"
+
+urlpatterns = [
+    path("", views.checkout, name="checkout"),
+    path("thanks/<str:number>/", views.thanks, name="thanks"),
+]

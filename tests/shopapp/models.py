@@ -1,0 +1,33 @@
+"""A minimal shop for the order-event tests: orders with a status and a phone somewhere."""
+
+from django.db import models
+
+
+class Address(models.Model):
+    phone_number = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return self.phone_number
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=32)
+    customer_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=32, default="placed")
+    phone = models.CharField(max_length=32, blank=True)
+    total = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    shipping_address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+
+class AddressOnlyOrder(models.Model):
+    """An order whose only phone is on its shipping address (Oscar's shape)."""
+
+    number = models.CharField(max_length=32)
+    status = models.CharField(max_length=32, default="placed")
+    shipping_address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"#{self.number}"

@@ -1,0 +1,118 @@
+"""The django-oscar adapter, end to end through Oscar's own OrderCreator.
+
+Runs only where django-oscar is installed, with its settings:
+``DJANGO_SETTINGS_MODULE=tests.oscar_settings pytest -m oscar tests/test_contrib_oscar.py``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+pytest.importorskip("oscar", reason="django-oscar is not installed")
+if "oscar.config.Shop" not in settings.INSTALLED_APPS:
+    pytest.skip("needs DJANGO_SETTINGS_MODULE=tests.oscar_settings", allow_module_level=True)
+
+from oscar.apps.checkout.calculators import OrderTotalCalculator  # noqa: E402
+from oscar.apps.order.utils import OrderCreator  # noqa: E402
+from oscar.apps.shipping.methods import Free  # noqa: E402
+from oscar.core.loading import get_model  # noqa: E402
+from oscar.test import factories  # noqa: E402
+
+from django_attentive.backends import locmem  # noqa: E402
+from django_attentive.contrib.oscar import event_for_status  # noqa: E402
+from django_attentive.models import MessageTemplate, OutboundMessage, Source, Status  # noqa: E402
+
+pytestmark = [pytest.mark.oscar, pytest.mark.django_db(transaction=True)]
+
+Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
+ShippingAddress = get_model("order", "ShippingAddress")
+
+
+@pytest.fixture(autouse=True)
+def _templates():
+    cache.clear()
+    MessageTemplate.objects.create(
+        key="order_placed",
+        body="Hi {{ order.shipping_address.first_name }}, order {{ order.number }} "
+        "({{ order.total_incl_tax }} {{ order.currency }}) is confirmed.",
+    )
+    MessageTemplate.objects.create(
+        key="order_being_processed", body="Order {{ order.number }} is being packed."
+    )
+    yield
+    cache.clear()
+
+
+def place_order(phone: str = "+1 201 555 0123") -> Order:
+    """Check out a one-product basket the way Oscar's checkout does: OrderCreator.place_order."""
+    product = factories.create_product(price=Decimal("12.50"), num_in_stock=5)
+    basket = factories.create_basket(empty=True)
+    basket.add_product(product, quantity=2)
+    address = ShippingAddress.objects.create(
+        first_name="Siobhán",
+        last_name="O'Brien",
+        line1="1 Main St",
+        line4="Hoboken",
+        postcode="07030",
+        country=factories.CountryFactory(iso_3166_1_a2="US", printable_name="United States"),
+        phone_number=phone,
+    )
+    shipping = Free()
+    charge = shipping.calculate(basket)
+    total = OrderTotalCalculator().calculate(basket, charge)
+    return OrderCreator().place_order(
+        basket=basket,
+        total=total,
+        shipping_method=shipping,
+        shipping_charge=charge,
+        shipping_address=address,
+    )
+
+
+def test_placing_an_order_texts_the_shipping_phone_once():
+    order = place_order()
+    message = OutboundMessage.objects.get()
+    assert message.status == Status.SENT
+    assert message.to == "+12015550123"
+    assert message.body == f"Hi Siobhán, order {order.number} (25.00 GBP) is confirmed."
+    assert message.source == Source.ORDER
+    assert message.related == order
+    assert message.idempotency_key == f"order:order.order:{order.pk}:placed"
+    assert [m["body"] for m in locmem.outbox] == [message.body]
+
+
+def test_a_status_change_texts_the_new_status_template():
+    order = place_order()
+    order.set_status("Being processed")
+    assert [m["body"] for m in locmem.outbox][-1] == f"Order {order.number} is being packed."
+    order.set_status("Shipped")  # no order_shipped template: nothing more
+    assert len(locmem.outbox) == 2
+
+
+def test_an_order_placed_in_a_rolled_back_checkout_sends_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        place_order()
+        raise RuntimeError("payment failed after the order was written")
+    assert not Order.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert locmem.outbox == []
+
+
+def test_an_invalid_shipping_phone_is_recorded_and_the_order_still_placed():
+    order = place_order(phone="+33 6 12 34 56 78")
+    assert Order.objects.filter(pk=order.pk).exists()
+    message = OutboundMessage.objects.get()
+    assert message.status == Status.FAILED
+    assert "France" in message.last_error
+    assert locmem.outbox == []
+
+
+def test_oscar_statuses_become_event_slugs():
+    assert event_for_status("Being processed") == "being_processed"
+    assert event_for_status("Complete") == "complete"
