@@ -298,7 +298,8 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel selected queued texts"), permissions=["send"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        cancelled = skipped = 0
+        cancelled = 0
+        skipped = queryset.exclude(status=Status.QUEUED).count()
         for message in queryset.filter(status=Status.QUEUED).order_by("pk"):
             try:
                 services.cancel(message)
@@ -306,7 +307,6 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 skipped += 1  # a worker claimed it in the meantime
             else:
                 cancelled += 1
-        skipped += queryset.exclude(status=Status.QUEUED).count()
         if cancelled:
             self.message_user(
                 request,
