@@ -28,7 +28,9 @@ def _message(status: str = Status.FAILED, to: str = "+12015550123", **fields) ->
 def _staff(username: str, *codenames: str) -> Client:
     user = User.objects.create_user(username, password="pw", is_staff=True)
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="django_attentive", codename__in=codenames)
+        Permission.objects.filter(
+            content_type__app_label="django_attentive", codename__in=codenames
+        )
     )
     client = Client()
     client.force_login(user)
@@ -228,7 +230,7 @@ def test_message_page_shows_each_attempt_readably(admin_client):
     assert "5012 ms" in history and "87 ms" in history
     assert "no answer" in history and ">200<" in history
     assert "Connection refused" in history
-    assert '&quot;body&quot;: &quot;&lt;b&gt;hi&lt;/b&gt;&quot;' in history  # pretty and escaped
+    assert "&quot;body&quot;: &quot;&lt;b&gt;hi&lt;/b&gt;&quot;" in history  # pretty and escaped
     assert "<b>hi</b>" not in content
 
 

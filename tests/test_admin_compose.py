@@ -32,7 +32,9 @@ COMPOSE = "admin:django_attentive_outboundmessage_compose"
 def _staff(username: str, *codenames: str) -> User:
     user = User.objects.create_user(username, password="pw", is_staff=True)
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="django_attentive", codename__in=codenames)
+        Permission.objects.filter(
+            content_type__app_label="django_attentive", codename__in=codenames
+        )
     )
     return user
 
@@ -169,7 +171,9 @@ def test_compose_page_passes_the_counter_its_alphabet_and_brand_prefix(sender_cl
     assert page.context["form"].initial["recipients"] == "+12015550123"
 
 
-def test_one_recipient_sends_straight_away(sender_client, sender, django_capture_on_commit_callbacks):
+def test_one_recipient_sends_straight_away(
+    sender_client, sender, django_capture_on_commit_callbacks
+):
     from django_attentive.backends import locmem
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -292,9 +296,8 @@ def test_staff_without_send_permission_can_look_but_not_compose(viewer_client):
     assert reverse(COMPOSE).encode() not in changelist.content
     assert viewer_client.get(reverse(COMPOSE)).status_code == 403
     assert _post(viewer_client).status_code == 403
-    assert _post(viewer_client, "_confirm", recipients="+12015550123, +12015550124").status_code == (
-        403
-    )
+    confirm = _post(viewer_client, "_confirm", recipients="+12015550123, +12015550124")
+    assert confirm.status_code == 403
     assert OutboundMessage.objects.count() == 0
 
 

@@ -134,9 +134,7 @@ class ComposeForm(forms.Form):
     transactional = forms.BooleanField(
         label=_("Transactional"),
         required=False,
-        help_text=_(
-            "Order updates and other non-marketing texts (sent with type TRANSACTIONAL)."
-        ),
+        help_text=_("Order updates and other non-marketing texts (sent with type TRANSACTIONAL)."),
     )
     send_at = forms.DateTimeField(
         label=_("Send at"),
@@ -338,9 +336,7 @@ def _render_compose(
 ) -> TemplateResponse:
     context = _context(model_admin, request, _("Compose a text"))
     context.update(form=form, media=model_admin.media + form.media)
-    return TemplateResponse(
-        request, "admin/django_attentive/outboundmessage/compose.html", context
-    )
+    return TemplateResponse(request, "admin/django_attentive/outboundmessage/compose.html", context)
 
 
 def _render_preview(

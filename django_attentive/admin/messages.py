@@ -9,7 +9,6 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse

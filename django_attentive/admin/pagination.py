@@ -10,7 +10,7 @@ COUNT_CAP = 10_000
 
 
 class LargeTablePaginator(Paginator):
-    """Counts at most ``COUNT_CAP + 1`` rows; unfiltered on PostgreSQL, trusts the planner's estimate.
+    """Counts at most ``cap + 1`` rows; for a whole PostgreSQL table, trusts the planner's estimate.
 
     ``estimated`` and ``capped`` tell the pagination template to say "about" or "more than".
     """
@@ -34,7 +34,7 @@ class LargeTablePaginator(Paginator):
         return counted
 
     def describe_count(self) -> str:
-        """"about 100,000", "more than 10,000" or "1,234"."""
+        """The count as the changelist says it: "about 100,000", "more than 10,000", "1,234"."""
         count = self.count
         if self.estimated:
             return f"about {count:,}"
