@@ -269,8 +269,11 @@ def _bulk_query_budget(rows: int) -> int:
     Django 5.2 assumes SQLite allows 999 parameters (Django 6 asks SQLite, which allows
     32,766+): with 20 columns that is 49 rows per INSERT, 21 INSERTs for 1,000 rows.
     """
+    limit = connection.features.max_query_params  # None: no limit (PostgreSQL)
+    if limit is None:
+        return 20
     columns = len([f for f in OutboundMessage._meta.concrete_fields if not f.primary_key])
-    inserts = math.ceil(rows / max(1, connection.features.max_query_params // columns))
+    inserts = math.ceil(rows / max(1, limit // columns))
     overhead = 6  # session, user, two permission lookups, savepoint, release
     return max(20, overhead + inserts)
 

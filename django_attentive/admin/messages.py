@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..exceptions import AttentiveError
 from ..models import OutboundMessage, SendAttempt, Status
+from ..validation import normalize_phone
 from .compose import compose_view
 from .pagination import LargeTablePaginator
 
@@ -162,6 +163,20 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return ""
         url = reverse(self._url_name("change"), args=[obj.resent_from_id])
         return format_html('<a href="{}">#{}</a>', url, obj.resent_from_id)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """A phone number, however written, finds that number on the ``to`` index alone.
+
+        Anything else searches the bodies and messageIds (a scan on a big table).
+        """
+        if sum(char.isdigit() for char in search_term) >= 7:
+            try:
+                number = normalize_phone(search_term)
+            except ValueError:
+                pass
+            else:
+                return queryset.filter(to=number), False
+        return super().get_search_results(request, queryset, search_term)
 
     def _url_name(self, view: str) -> str:
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"

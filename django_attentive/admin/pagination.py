@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
@@ -32,6 +32,26 @@ class LargeTablePaginator(Paginator):
         if counted > self.cap:
             self.capped = True
         return counted
+
+    def validate_number(self, number: object) -> int:
+        """Past an estimated or capped count, keep paging: an empty page, not an error."""
+        self.count  # noqa: B018 - sets estimated / capped
+        if not (self.estimated or self.capped):
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number: object) -> Page:
+        number = self.validate_number(number)
+        if not (self.estimated or self.capped):
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
     def describe_count(self) -> str:
         """The count as the changelist says it: "about 100,000", "more than 10,000", "1,234"."""
