@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
-from django.template.defaultfilters import truncatechars
-from django.urls import NoReverseMatch, reverse
+import json
 
-from ..models import OutboundMessage, SendAttempt
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import truncatechars
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..exceptions import AttentiveError
+from ..models import OutboundMessage, SendAttempt, Status
+from ..validation import normalize_phone
+from .compose import compose_view
+from .pagination import LargeTablePaginator
+
+# More than this at once is probably a mis-click on "select all".
+RESEND_LIMIT = 1000
 
 
 class ReadOnlyAdminMixin:
@@ -23,21 +41,29 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class SendAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = SendAttempt
-    extra = 0
-    can_delete = False
-    ordering = ["started_at", "id"]
-    fields = [
-        "started_at",
-        "duration_ms",
-        "status_code",
-        "outcome",
-        "request",
-        "response_body",
-        "error",
-    ]
-    readonly_fields = fields
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """One click to what an operator has to look at; filters on the indexed ``status``."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [
+            ("problems", _("Failed or unconfirmed")),
+            ("failed", _("Failed")),
+            ("unconfirmed", _("Unconfirmed (may or may not have arrived)")),
+            ("retrying", _("Waiting to retry")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        value = self.value()
+        if value == "problems":
+            return queryset.filter(status__in=[Status.FAILED, Status.UNCONFIRMED])
+        if value in (Status.FAILED, Status.UNCONFIRMED):
+            return queryset.filter(status=value)
+        if value == "retrying":
+            return queryset.filter(status=Status.QUEUED, attempts__gt=0)
+        return None
 
 
 @admin.register(OutboundMessage)
@@ -46,20 +72,25 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "id",
         "to",
         "short_body",
-        "status",
+        "status_badge",
         "attempts",
         "source",
         "created_at",
         "sent_at",
+        "resend_of",
     ]
     list_display_links = ["id", "to"]
-    list_filter = ["status", "source", "message_type", "created_at"]
+    list_filter = [NeedsAttentionFilter, "status", "source", "message_type", "created_at"]
     search_fields = ["=to", "body", "=message_id"]
     date_hierarchy = None
     show_full_result_count = False
+    paginator = LargeTablePaginator
     list_per_page = 50
-    inlines = [SendAttemptInline]
+    # No column follows a relation (resend_of reads resent_from_id): no joins on a page view.
+    list_select_related: list[str] = []
+    actions = ["resend_selected", "cancel_selected"]
     change_list_template = "admin/django_attentive/outboundmessage/change_list.html"
+    change_form_template = "admin/django_attentive/outboundmessage/change_form.html"
     readonly_fields = [
         "to",
         "body",
@@ -106,22 +137,250 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ("Worker", {"classes": ["collapse"], "fields": ["claimed_at", "claimed_by"]}),
     ]
 
-    @admin.display(description="body")
+    class Media:
+        css = {"all": ["django_attentive/admin.css"]}
+        js = ["django_attentive/confirm.js"]
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.send_message")
+
+    @admin.display(description=_("body"))
     def short_body(self, obj: OutboundMessage) -> str:
         return truncatechars(obj.body, 60)
 
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: OutboundMessage) -> str:
+        return format_html(
+            '<span class="attentive-status attentive-status-{}">{}</span>',
+            obj.status,
+            obj.get_status_display(),
+        )
+
+    @admin.display(description=_("resend of"))
+    def resend_of(self, obj: OutboundMessage) -> str:
+        if obj.resent_from_id is None:
+            return ""
+        url = reverse(self._url_name("change"), args=[obj.resent_from_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.resent_from_id)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """A phone number, however written, finds that number on the ``to`` index alone.
+
+        Anything else searches the bodies and messageIds (a scan on a big table).
+        """
+        if sum(char.isdigit() for char in search_term) >= 7:
+            try:
+                number = normalize_phone(search_term)
+            except ValueError:
+                pass
+            else:
+                return queryset.filter(to=number), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def _url_name(self, view: str) -> str:
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "compose/",
+                wrap(lambda request: compose_view(self, request)),
+                name="{}_{}_compose".format(*info),
+            ),
+            path(
+                "<path:object_id>/resend/",
+                wrap(require_POST(self.resend_view)),
+                name="{}_{}_resend".format(*info),
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                wrap(require_POST(self.cancel_view)),
+                name="{}_{}_cancel".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = {**(extra_context or {}), "fake_inbox_url": _fake_inbox_url()}
+        can_send = self.has_send_permission(request)
+        extra_context = {
+            **(extra_context or {}),
+            "fake_inbox_url": _fake_inbox_url(),
+            "compose_url": reverse(self._url_name("compose")) if can_send else None,
+        }
         return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ):
+        message = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if message is not None:
+            can_send = self.has_send_permission(request)
+            extra.update(
+                attempts=[_attempt_row(a) for a in message.send_attempts.order_by("started_at")],
+                resends=list(message.resends.order_by("pk").values_list("pk", "status")),
+                can_resend=can_send and message.status in services.FINAL_STATUSES,
+                can_cancel=can_send and message.status == Status.QUEUED,
+                resend_url=reverse(self._url_name("resend"), args=[message.pk]),
+                cancel_url=reverse(self._url_name("cancel"), args=[message.pk]),
+                compose_again_url=(
+                    reverse(self._url_name("compose")) + f"?to={message.to}" if can_send else None
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _message_or_404(self, request: HttpRequest, object_id: str) -> OutboundMessage:
+        if not self.has_send_permission(request):
+            raise PermissionDenied
+        message = self.get_object(request, object_id)
+        if message is None:
+            raise Http404(f"No text #{object_id}.")
+        return message
+
+    def resend_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        message = self._message_or_404(request, object_id)
+        try:
+            copy = services.resend(message, by=request.user)
+        except AttentiveError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
+        messages.success(request, f"Resent text #{message.pk} as #{copy.pk}.")
+        return HttpResponseRedirect(reverse(self._url_name("change"), args=[copy.pk]))
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        message = self._message_or_404(request, object_id)
+        try:
+            services.cancel(message)
+        except AttentiveError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Cancelled text #{message.pk}; it will not be sent.")
+        return HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
+
+    @admin.action(description=_("Resend selected texts"), permissions=["send"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        total = queryset.count()
+        if total > RESEND_LIMIT:
+            self.message_user(
+                request,
+                f"You selected {total:,} texts; resend at most {RESEND_LIMIT:,} at a time.",
+                messages.ERROR,
+            )
+            return None
+        selected = list(queryset.order_by("pk"))
+        resendable = [m for m in selected if m.status in services.FINAL_STATUSES]
+        pending = [m for m in selected if m.status not in services.FINAL_STATUSES]
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Resend texts?"),
+                "resendable": resendable,
+                "already_sent": [m for m in resendable if m.status == Status.SENT],
+                "pending": pending,
+                "queryset": selected,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            }
+            return TemplateResponse(
+                request,
+                "admin/django_attentive/outboundmessage/resend_confirmation.html",
+                context,
+            )
+        copies = [services.resend(message, by=request.user) for message in resendable]
+        if copies:
+            self.message_user(
+                request,
+                ngettext("Resent %(count)s text.", "Resent %(count)s texts.", len(copies))
+                % {"count": len(copies)},
+                messages.SUCCESS,
+            )
+        if pending:
+            self.message_user(
+                request,
+                f"Skipped {len(pending)} still queued or sending; cancel them first or wait.",
+                messages.WARNING,
+            )
+        return None
+
+    @admin.action(description=_("Cancel selected queued texts"), permissions=["send"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        cancelled = 0
+        skipped = queryset.exclude(status=Status.QUEUED).count()
+        for message in queryset.filter(status=Status.QUEUED).order_by("pk"):
+            try:
+                services.cancel(message)
+            except AttentiveError:
+                skipped += 1  # a worker claimed it in the meantime
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("Cancelled %(count)s text.", "Cancelled %(count)s texts.", cancelled)
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"Left {skipped} alone: only queued texts can be cancelled.",
+                messages.WARNING,
+            )
+
+
+def _pretty(text: object) -> str:
+    """JSON indented for reading; anything else as it came."""
+    if isinstance(text, dict | list):
+        return json.dumps(text, indent=2, ensure_ascii=False)
+    try:
+        return json.dumps(json.loads(str(text)), indent=2, ensure_ascii=False)
+    except ValueError:
+        return str(text)
+
+
+def _attempt_row(attempt: SendAttempt) -> dict[str, object]:
+    return {
+        "attempt": attempt,
+        "request": _pretty(attempt.request),
+        "response": _pretty(attempt.response_body) if attempt.response_body else "",
+        "ok": attempt.status_code is not None and 200 <= attempt.status_code < 300,
+    }
+
+
+class StatusCodeFilter(admin.SimpleListFilter):
+    """Fixed choices: the default filter would scan the whole send log for distinct codes."""
+
+    title = _("HTTP status")
+    parameter_name = "status_code"
+    CODES = (200, 400, 403, 404, 429, 500, 502, 503, 504)
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+        return [(str(code), str(code)) for code in self.CODES] + [("none", _("No answer"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        if self.value() == "none":
+            return queryset.filter(status_code__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(status_code=int(self.value()))
+        return None
 
 
 @admin.register(SendAttempt)
 class SendAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "message", "started_at", "status_code", "outcome", "duration_ms"]
-    list_filter = ["outcome", "status_code", "started_at"]
+    list_filter = ["outcome", StatusCodeFilter, "started_at"]
     search_fields = ["=message__to", "=message__message_id", "error"]
     list_select_related = ["message"]
     show_full_result_count = False
+    paginator = LargeTablePaginator
     readonly_fields = [
         "message",
         "started_at",

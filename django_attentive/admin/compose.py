@@ -1,0 +1,374 @@
+"""The compose screen: write a text, preview its cost, confirm, and queue it for one or many."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from django import forms
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import conf, services
+from ..exceptions import InvalidMessage
+from ..models import Source
+from ..segments import (
+    GSM7_BASIC,
+    GSM7_EXTENDED,
+    GSM7_PART,
+    GSM7_SINGLE,
+    UCS2_PART,
+    UCS2_SINGLE,
+    SegmentCount,
+    count_segments,
+)
+from ..validation import (
+    MAX_BODY_LENGTH,
+    check_body,
+    check_media_url,
+    check_message_id,
+    normalize_phone,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+MAX_RECIPIENTS = 10_000
+# Parsing stops here: a paste far beyond the limit is refused before phonenumbers reads it all.
+MAX_ENTRIES = 5 * MAX_RECIPIENTS
+PREVIEW_NUMBERS = 20
+SEPARATORS = re.compile(r"[,;]")
+
+
+def message_template_model() -> type[models.Model] | None:
+    """MessageTemplate when the order-events work is installed; None otherwise."""
+    try:
+        return apps.get_model("django_attentive", "MessageTemplate")
+    except LookupError:
+        return None
+
+
+@dataclass
+class Recipients:
+    numbers: list[str] = field(default_factory=list)  # E.164, first occurrence order
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_recipients(text: str) -> Recipients:
+    """Split one-per-line or comma-separated numbers; every bad one is listed with its line."""
+    result = Recipients()
+    seen: set[str] = set()
+    entries = 0
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        for raw in SEPARATORS.split(line):
+            raw = raw.strip()
+            if not raw:
+                continue
+            entries += 1
+            if entries > MAX_ENTRIES:
+                result.problems.append(
+                    f"More than {MAX_ENTRIES:,} entries; send at most {MAX_RECIPIENTS:,} "
+                    "numbers at a time."
+                )
+                return result
+            try:
+                number = normalize_phone(raw)
+            except ValueError as exc:
+                result.problems.append(f"Line {line_number}: {exc}")
+                continue
+            if number in seen:
+                result.duplicates += 1
+            else:
+                seen.add(number)
+                result.numbers.append(number)
+    return result
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class ComposeForm(forms.Form):
+    recipients = forms.CharField(
+        label=_("To"),
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": "+1 201 555 0123\n(201) 555-0124, +44 7700 900123"}
+        ),
+        help_text=_(
+            "One number per line or separated by commas, up to 10,000. Duplicates get one text."
+        ),
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_BODY_LENGTH}),
+    )
+    media_url = forms.CharField(
+        label=_("Image URL"),
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://shop.example/sale.png"}),
+        help_text=_("Optional. A .gif, .png or .jpg under 500 KB; the text then goes out as MMS."),
+    )
+    message_id = forms.CharField(
+        label=_("messageId"),
+        required=False,
+        help_text=_("Optional. Your own reference; Attentive echoes it back."),
+    )
+    transactional = forms.BooleanField(
+        label=_("Transactional"),
+        required=False,
+        help_text=_("Order updates and other non-marketing texts (sent with type TRANSACTIONAL)."),
+    )
+    send_at = forms.DateTimeField(
+        label=_("Send at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("Optional. Leave empty to send now."),
+    )
+    # Makes a double-submitted single text one message (the idempotency key).
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.recipients_parsed = Recipients()
+        self.segments: SegmentCount | None = None
+        self.template_object: models.Model | None = None
+        template_model = message_template_model()
+        if template_model is not None:
+            self.fields["template"] = forms.ModelChoiceField(
+                label=_("Start from a template"),
+                queryset=template_model._default_manager.filter(is_active=True).order_by("key"),
+                to_field_name="key",
+                required=False,
+                empty_label=_("— write a new text —"),
+            )
+            self.order_fields(["recipients", "template", "body"])
+
+    def clean_recipients(self) -> list[str]:
+        parsed = parse_recipients(self.cleaned_data["recipients"])
+        self.recipients_parsed = parsed
+        if parsed.problems:
+            count = len(parsed.problems)
+            raise forms.ValidationError(
+                [
+                    ngettext(
+                        "%(count)s number can't be texted; fix or remove it:",
+                        "%(count)s numbers can't be texted; fix or remove them:",
+                        count,
+                    )
+                    % {"count": f"{count:,}"},
+                    *parsed.problems,
+                ]
+            )
+        if not parsed.numbers:
+            raise forms.ValidationError(_("Enter at least one phone number."))
+        if len(parsed.numbers) > MAX_RECIPIENTS:
+            raise forms.ValidationError(
+                f"That is {len(parsed.numbers):,} different numbers; send to at most "
+                f"{MAX_RECIPIENTS:,} at a time."
+            )
+        return parsed.numbers
+
+    def clean_body(self) -> str:
+        # Browsers submit CRLF; the live counter (and Attentive) see LF.
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+    def clean_media_url(self) -> str:
+        return _checked(check_media_url, self.cleaned_data["media_url"])
+
+    def clean_message_id(self) -> str:
+        return _checked(check_message_id, self.cleaned_data["message_id"])
+
+    def clean_send_at(self) -> datetime | None:
+        send_at = self.cleaned_data["send_at"]
+        if send_at is not None and send_at < timezone.now() - timedelta(minutes=1):
+            raise forms.ValidationError(_("That time has passed; leave it empty to send now."))
+        return send_at
+
+    def clean(self) -> dict:
+        data = super().clean()
+        template = data.get("template")
+        if template is not None:
+            self.template_object = template
+            # Fields left empty are taken from the template.
+            if not data.get("body"):
+                data["body"] = template.body
+            if not data.get("media_url") and "media_url" not in self.errors:
+                data["media_url"] = template.media_url or ""
+            data["transactional"] = data.get("transactional") or template.transactional
+        if "body" in data and "body" not in self.errors:
+            try:
+                data["body"] = check_body(data["body"])
+            except ValueError as exc:
+                self.add_error("body", str(exc))
+            else:
+                self.segments = count_segments(data["body"])
+        return data
+
+    @property
+    def numbers(self) -> list[str]:
+        return self.cleaned_data["recipients"]
+
+
+def _checked(check, value: str) -> str:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
+def counter_config() -> dict[str, object]:
+    """What the live counter needs to count exactly as segments.count_segments does."""
+    config: dict[str, object] = {
+        "brand_prefix": conf.brand_prefix(),
+        "gsm7_basic": "".join(sorted(GSM7_BASIC)),
+        "gsm7_extended": "".join(sorted(GSM7_EXTENDED)),
+        "gsm7_single": GSM7_SINGLE,
+        "gsm7_part": GSM7_PART,
+        "ucs2_single": UCS2_SINGLE,
+        "ucs2_part": UCS2_PART,
+        "max_body_length": MAX_BODY_LENGTH,
+        "templates": {},
+    }
+    template_model = message_template_model()
+    if template_model is not None:
+        config["templates"] = {
+            template.key: {
+                "body": template.body,
+                "media_url": template.media_url or "",
+                "transactional": bool(template.transactional),
+            }
+            for template in template_model._default_manager.filter(is_active=True)
+        }
+    return config
+
+
+def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: preview (always for many recipients), then send on confirmation."""
+    if not model_admin.has_send_permission(request):
+        raise PermissionDenied
+    if request.method != "POST":
+        initial = {"token": uuid.uuid4().hex, "recipients": request.GET.get("to", "")}
+        if request.GET.get("template"):
+            initial["template"] = request.GET["template"]
+        return _render_compose(model_admin, request, ComposeForm(initial=initial))
+    form = ComposeForm(request.POST)
+    if "_edit" in request.POST or not form.is_valid():
+        return _render_compose(model_admin, request, form)
+    wants_send = "_confirm" in request.POST or "_send" in request.POST
+    if wants_send and ("_confirm" in request.POST or len(form.numbers) == 1):
+        try:
+            return _send(model_admin, request, form)
+        except InvalidMessage as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return _render_compose(model_admin, request, form)
+    return _render_preview(model_admin, request, form)
+
+
+def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> HttpResponse:
+    data = form.cleaned_data
+    common = {
+        "media_url": data["media_url"] or None,
+        "message_id": data["message_id"] or None,
+        "transactional": data["transactional"],
+        "send_at": data["send_at"],
+        "source": Source.ADMIN,
+        "created_by": request.user,
+    }
+    info = model_admin.opts.app_label, model_admin.opts.model_name
+    if len(form.numbers) == 1:
+        token = data.get("token")
+        message = services.send_message(
+            form.numbers[0],
+            data["body"],
+            idempotency_key=f"admin-compose:{token}" if token else None,
+            **common,
+        )
+        messages.success(request, f"Text #{message.pk} to {message.to} is on its way.")
+        return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[message.pk]))
+    created = services.send_bulk(form.numbers, data["body"], **common)
+    pks = [message.pk for message in created]
+    messages.success(
+        request,
+        f"Queued {len(created):,} texts. They go out through the task queue; "
+        "their status updates here.",
+    )
+    query = {
+        "source__exact": Source.ADMIN,
+        "created_by__id__exact": request.user.pk,
+        "id__gte": min(pks),
+        "id__lte": max(pks),
+    }
+    changelist = reverse("admin:{}_{}_changelist".format(*info))
+    return HttpResponseRedirect(f"{changelist}?{urlencode(query)}")
+
+
+def _context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[str, object]:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": title,
+        "counter_config": counter_config(),
+    }
+
+
+def _render_compose(
+    model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm
+) -> TemplateResponse:
+    context = _context(model_admin, request, _("Compose a text"))
+    context.update(form=form, media=model_admin.media + form.media)
+    return TemplateResponse(request, "admin/django_attentive/outboundmessage/compose.html", context)
+
+
+def _render_preview(
+    model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm
+) -> TemplateResponse:
+    data = form.cleaned_data
+    segments = form.segments or count_segments(data["body"])
+    recipients = form.recipients_parsed
+    count = len(form.numbers)
+    context = _context(
+        model_admin,
+        request,
+        _("Confirm: text %(count)s recipients") % {"count": f"{count:,}"}
+        if count > 1
+        else _("Confirm the text"),
+    )
+    context.update(
+        form=form,
+        count=count,
+        duplicates=recipients.duplicates,
+        shown_numbers=form.numbers[:PREVIEW_NUMBERS],
+        more_numbers=max(0, count - PREVIEW_NUMBERS),
+        segments=segments,
+        total_segments=segments.segments * count,
+        brand_prefix=conf.brand_prefix(),
+        body=data["body"],
+        media_url=data["media_url"],
+        message_id=data["message_id"],
+        transactional=data["transactional"],
+        send_at=data["send_at"],
+        template=form.template_object,
+    )
+    return TemplateResponse(
+        request, "admin/django_attentive/outboundmessage/compose_confirm.html", context
+    )
