@@ -32,6 +32,11 @@ def api_errors(exc: InvalidMessage) -> dict[str, list[str]]:
     return errors
 
 
+def printable(name: str) -> str:
+    """``name`` safe to echo in a JSON answer: a lone surrogate cannot be encoded as UTF-8."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class BlankAsNullField(serializers.CharField):
     """An optional text stored as "" and shown as null."""
 
@@ -75,7 +80,7 @@ class MessageCreateSerializer(serializers.Serializer):
             known = ", ".join(self.fields)
             for name in self.initial_data:
                 if name not in self.fields:
-                    errors[str(name)] = [f"Unknown field; send only {known}."]
+                    errors[printable(name)] = [f"Unknown field; send only {known}."]
         try:
             clean = validate_message(
                 attrs.get("to"),
