@@ -134,6 +134,15 @@ def test_post_with_send_at_holds_the_text_until_then(api, django_capture_on_comm
     assert locmem.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_post_outside_a_transaction_answers_with_the_outcome(api):
+    # In autocommit, delivery runs inside send_message; the answer shows it, not a stale "queued".
+    data = post(api, TEXT).json()
+    assert data["status"] == "sent"
+    assert data["attempts"] == 1
+    assert len(locmem.outbox) == 1
+
+
 def test_post_answers_optional_fields_as_null(api):
     data = post(api, TEXT).json()
     assert data["messageId"] is None

@@ -114,6 +114,8 @@ class MessageViewSet(viewsets.GenericViewSet):
             replayed = message is not None
         if not replayed:
             message = self._send(request, clean, key)
+            # Outside a transaction delivery already ran inside send_message: show its outcome.
+            message.refresh_from_db()
         if key is not None:
             # Also catches a concurrent request that stored the key first.
             idempotency.ensure_same_text(message, clean)
@@ -154,6 +156,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             copy = services.resend(self.get_object(), by=request.user)
         except AttentiveError as exc:
             raise Conflict(str(exc)) from None
+        copy.refresh_from_db()
         return Response(MessageSerializer(copy).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
