@@ -1,7 +1,12 @@
 """Mount with ``path("attentive/", include("django_attentive.urls"))``."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from .api.views import MessageViewSet
 
 app_name = "django_attentive"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("api/messages", MessageViewSet, basename="message")
+
+urlpatterns = router.urls

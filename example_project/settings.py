@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "django_attentive",
     "example_project.shop",
 ]
@@ -78,6 +80,22 @@ ATTENTIVE = {
         ),
     ),
     "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
+}
+
+# The REST API (docs/api.md): session login for the browsable API, tokens for other services.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"attentive": env("ATTENTIVE_API_THROTTLE", default="120/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-attentive",
+    "DESCRIPTION": "Send and track texts to your shop's customers through Attentive.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -71,3 +72,12 @@ class Command(BaseCommand):
             f"  Place an order: http://127.0.0.1:{port}/shop/ then mark it paid/shipped/"
             "delivered in the admin (Example shop › Orders); each step texts the customer.\n"
         )
+        if apps.is_installed("rest_framework.authtoken"):
+            from rest_framework.authtoken.models import Token
+
+            token, _ = Token.objects.get_or_create(user=user_model.objects.get(username="admin"))
+            self.stdout.write(
+                f"  REST API token (README, REST API): {token.key}\n"
+                f"  Try: curl -H 'Authorization: Token {token.key}' "
+                f"http://127.0.0.1:{port}/attentive/api/messages/\n"
+            )

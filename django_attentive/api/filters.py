@@ -1,0 +1,59 @@
+"""The list's query parameters: ``status``, ``to``, ``created_after``, ``created_before``."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from rest_framework import serializers
+
+from ..models import OutboundMessage, Status
+from ..validation import normalize_phone
+
+
+class MessageFilterSerializer(serializers.Serializer):
+    status = serializers.CharField(
+        required=False,
+        help_text=f"One status or several, comma-separated: {', '.join(Status.values)}.",
+    )
+    to = serializers.CharField(
+        required=False, help_text="A phone number in any format; it is matched in E.164."
+    )
+    created_after = serializers.DateTimeField(
+        required=False, help_text="Created at or after this time (ISO 8601, or a date)."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="Created before this time (ISO 8601, or a date)."
+    )
+
+    def validate_status(self, value: str) -> list[str]:
+        statuses = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [status for status in statuses if status not in Status.values]
+        if unknown or not statuses:
+            raise serializers.ValidationError(
+                f"'{value}' is not a status; use one or more of {', '.join(Status.values)}."
+            )
+        return statuses
+
+    def validate_to(self, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+def filter_messages(
+    queryset: QuerySet[OutboundMessage], params: QueryDict
+) -> QuerySet[OutboundMessage]:
+    """Narrow ``queryset`` by the query parameters; bad values raise a 400 ValidationError."""
+    filters = MessageFilterSerializer(data=params)
+    filters.is_valid(raise_exception=True)
+    wanted = filters.validated_data
+    if "status" in wanted:
+        queryset = queryset.filter(status__in=wanted["status"])
+    if "to" in wanted:
+        queryset = queryset.filter(to=wanted["to"])
+    if "created_after" in wanted:
+        queryset = queryset.filter(created_at__gte=wanted["created_after"])
+    if "created_before" in wanted:
+        queryset = queryset.filter(created_at__lt=wanted["created_before"])
+    return queryset

@@ -1,0 +1,41 @@
+"""The Idempotency-Key header: a retried POST returns the first answer and sends nothing new."""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from ..models import OutboundMessage
+from .exceptions import IdempotencyKeyReused
+
+HEADER = "Idempotency-Key"
+KEY = re.compile(r"[\x21-\x7e]{1,200}")
+COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")
+
+
+def stored_key(request: Request) -> str | None:
+    """The key as stored on the message, namespaced per user so two users' keys never meet."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not KEY.fullmatch(key):
+        raise ValidationError(
+            {
+                HEADER: [
+                    "Give 1 to 200 printable ASCII characters without spaces; "
+                    "a UUID per text you mean to send works."
+                ]
+            }
+        )
+    return f"api:{request.user.pk}:{key}"
+
+
+def ensure_same_text(message: OutboundMessage, clean: dict[str, object]) -> None:
+    """Refuse a key reused for different content (422, like Stripe); ``sendAt`` is not compared."""
+    if any(getattr(message, field) != clean[field] for field in COMPARED_FIELDS):
+        raise IdempotencyKeyReused(
+            f"This {HEADER} already sent text #{message.pk} with different content; "
+            "use a new key for a new text."
+        )

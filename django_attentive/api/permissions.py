@@ -1,0 +1,26 @@
+"""Who may read and who may send: the app's model permissions, checked per request method."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+VIEW_PERMISSION = "django_attentive.view_outboundmessage"
+SEND_PERMISSION = "django_attentive.send_message"
+
+
+class MessagePermission(BasePermission):
+    """Reading needs ``view_outboundmessage``; sending, resending, cancelling ``send_message``."""
+
+    message = "You do not have permission to do this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        needed = VIEW_PERMISSION if request.method in SAFE_METHODS else SEND_PERMISSION
+        if user.has_perm(needed):
+            return True
+        self.message = f"You need the {needed} permission to do this."
+        return False

@@ -1,0 +1,177 @@
+"""``api/messages/``: list, create, retrieve, resend and cancel texts through the services."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+
+from .. import services
+from ..exceptions import AttentiveError, InvalidMessage
+from ..models import OutboundMessage, SendAttempt, Source
+from . import idempotency
+from .exceptions import Conflict
+from .filters import MessageFilterSerializer, filter_messages
+from .pagination import MessageCursorPagination
+from .parsers import JSONParser
+from .permissions import MessagePermission
+from .schema import extend_schema, idempotency_parameter, response
+from .serializers import (
+    MessageCreateSerializer,
+    MessageDetailSerializer,
+    MessageSerializer,
+    api_errors,
+)
+from .throttling import AttentiveRateThrottle
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+PROBLEMS = response("Per-field problems: {field: [messages]}, in the admin's words.")
+NOT_FOUND = response("No text with this id.", ErrorSerializer)
+
+
+class MessageViewSet(viewsets.GenericViewSet):
+    """Texts in the outbox. Every change goes through django_attentive.services."""
+
+    queryset = OutboundMessage.objects.all()
+    serializer_class = MessageSerializer
+    permission_classes = [MessagePermission]
+    parser_classes = [JSONParser]
+    pagination_class = MessageCursorPagination
+    throttle_scope = "attentive"
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_authenticators(self) -> list:
+        # The project's DRF settings, read per request so override_settings reaches them too.
+        return [authenticator() for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # A ScopedRateThrottle in the defaults would count this scope twice or crash with no rate.
+        defaults = [
+            throttle()
+            for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
+            if not issubclass(throttle, ScopedRateThrottle)
+        ]
+        return [*defaults, AttentiveRateThrottle()]
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "retrieve":
+            return MessageDetailSerializer
+        if self.request is not None and self.request.method == "POST" and not self.detail:
+            return MessageCreateSerializer
+        return MessageSerializer
+
+    def get_queryset(self) -> QuerySet[OutboundMessage]:
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            oldest_first = SendAttempt.objects.order_by("started_at", "id")
+            queryset = queryset.prefetch_related(Prefetch("send_attempts", oldest_first))
+        return queryset
+
+    @extend_schema(
+        summary="List texts, newest first",
+        parameters=[MessageFilterSerializer],
+        responses={200: MessageSerializer(many=True), 400: PROBLEMS},
+    )
+    def list(self, request: Request) -> Response:
+        queryset = filter_messages(self.get_queryset(), request.query_params)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="One text with its send attempts",
+        responses={200: MessageDetailSerializer, 404: NOT_FOUND},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(MessageDetailSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Send a text",
+        parameters=idempotency_parameter(),
+        request=MessageCreateSerializer,
+        responses={
+            201: MessageSerializer,
+            400: PROBLEMS,
+            422: response("The Idempotency-Key was used for different content.", ErrorSerializer),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        key = idempotency.stored_key(request)
+        incoming = MessageCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        clean = incoming.validated_data
+        replayed = False
+        if key is not None:
+            message = OutboundMessage.objects.filter(idempotency_key=key).first()
+            replayed = message is not None
+        if not replayed:
+            message = self._send(request, clean, key)
+            # Outside a transaction delivery already ran inside send_message: show its outcome.
+            message.refresh_from_db()
+        if key is not None:
+            # Also catches a concurrent request that stored the key first.
+            idempotency.ensure_same_text(message, clean)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(
+            MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+    def _send(self, request: Request, clean: dict, key: str | None) -> OutboundMessage:
+        try:
+            return services.send_message(
+                clean["to"],
+                clean["body"],
+                media_url=clean["media_url"] or None,
+                message_id=clean["message_id"] or None,
+                transactional=bool(clean["message_type"]),
+                idempotency_key=key,
+                send_at=clean["send_at"],
+                source=Source.API,
+                created_by=request.user,
+            )
+        except InvalidMessage as exc:
+            raise ValidationError(api_errors(exc)) from None
+
+    @extend_schema(
+        summary="Send a text again",
+        description="Queues a copy (``resentFrom`` = this id) of a text that has an outcome.",
+        request=None,
+        responses={
+            201: MessageSerializer,
+            404: NOT_FOUND,
+            409: response("The text has no outcome yet.", ErrorSerializer),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, pk: str) -> Response:
+        try:
+            copy = services.resend(self.get_object(), by=request.user)
+        except AttentiveError as exc:
+            raise Conflict(str(exc)) from None
+        copy.refresh_from_db()
+        return Response(MessageSerializer(copy).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Stop a queued text",
+        request=None,
+        responses={
+            200: MessageSerializer,
+            404: NOT_FOUND,
+            409: response("Only queued texts can be cancelled.", ErrorSerializer),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        try:
+            message = services.cancel(self.get_object())
+        except AttentiveError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(MessageSerializer(message).data)
