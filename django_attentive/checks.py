@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import phonenumbers
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from . import conf
@@ -85,3 +85,23 @@ def _check_regions() -> list:
             )
         )
     return errors
+
+
+@register("django_attentive", Tags.database)
+def check_token_accepted(app_configs: object = None, databases: object = None, **kwargs: object):
+    """With ``--database``: shout if Attentive refused the token on the latest request."""
+    if not databases:
+        return []
+    from .health import token_refused_at
+
+    refused_at = token_refused_at()
+    if refused_at is None:
+        return []
+    return [
+        Error(
+            f"Attentive refused the API token (HTTP 403) at {refused_at:%Y-%m-%d %H:%M:%S %Z}; "
+            "texts are waiting.",
+            hint="Fix ATTENTIVE['API_TOKEN']; queued texts go out once a request succeeds.",
+            id="django_attentive.E006",
+        )
+    ]

@@ -10,4 +10,8 @@ cd "$ROOT"
 py=.venv/bin/python
 "$py" manage.py migrate --noinput
 "$py" manage.py demo_setup
-exec "$py" manage.py runserver "127.0.0.1:${PORT:-8000}"
+# A worker beside the server sends bulk texts, retries and scheduled texts, as in production.
+"$py" manage.py attentive_send_queued --loop --concurrency 4 --interval 1 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+"$py" manage.py runserver "127.0.0.1:${PORT:-8000}"

@@ -1,3 +1,5 @@
+import pytest
+
 from django_attentive.checks import check_settings
 
 
@@ -34,3 +36,35 @@ def test_unknown_region_code_is_an_error(attentive):
 def test_unknown_backend_path_is_an_error(attentive):
     attentive(BACKEND="django_attentive.backends.nope.Backend")
     assert ids() == ["django_attentive.E004"]
+
+
+def _attempt(outcome):
+    from django.utils import timezone
+
+    from django_attentive.models import OutboundMessage, SendAttempt
+
+    message = OutboundMessage.objects.create(to="+12015550123", body="Hi")
+    SendAttempt.objects.create(message=message, started_at=timezone.now(), outcome=outcome)
+
+
+@pytest.mark.django_db
+def test_database_check_reports_a_refused_token():
+    from django_attentive.checks import check_token_accepted
+    from django_attentive.models import Outcome
+
+    _attempt(Outcome.AUTH)
+    assert [e.id for e in check_token_accepted(databases=["default"])] == ["django_attentive.E006"]
+    assert check_token_accepted() == []  # only with --database
+    _attempt(Outcome.SENT)
+    assert check_token_accepted(databases=["default"]) == []
+
+
+@pytest.mark.django_db
+def test_admin_list_shows_a_refused_token(admin_client):
+    from django.urls import reverse
+
+    from django_attentive.models import Outcome
+
+    _attempt(Outcome.AUTH)
+    page = admin_client.get(reverse("admin:django_attentive_outboundmessage_changelist"))
+    assert "Attentive refused the API token" in page.content.decode()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..exceptions import AttentiveError
+from ..health import token_refused_at
 from ..models import OutboundMessage, SendAttempt, Status
 from ..validation import normalize_phone
 from .compose import compose_view
@@ -204,6 +205,16 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        refused_at = token_refused_at()
+        if refused_at is not None and request.method == "GET":
+            messages.error(
+                request,
+                _(
+                    "Attentive refused the API token at %(when)s: texts are waiting, not lost. "
+                    "Fix ATTENTIVE['API_TOKEN'] and they go out."
+                )
+                % {"when": refused_at.strftime("%Y-%m-%d %H:%M")},
+            )
         can_send = self.has_send_permission(request)
         extra_context = {
             **(extra_context or {}),
