@@ -100,17 +100,27 @@ def send_message(
         created_by=created_by,
         **_related_fields(related),
     )
+    stored = _insert_once(message)
+    if stored is not message:
+        return stored
+    logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
+    dispatch.schedule_delivery(message.pk, send_at)
+    return message
+
+
+def _insert_once(message: OutboundMessage) -> OutboundMessage:
+    """Save a new row; if its idempotency key is taken, return the row that holds it instead.
+
+    Insert first and look up only on conflict, so a keyed send costs no extra query on the
+    common path (order events must stay within 3 queries).
+    """
     try:
         with transaction.atomic():
             message.save()
     except IntegrityError:
-        if not idempotency_key:
+        if not message.idempotency_key:
             raise
-        # The key was used before: insert first and look up only then, so a keyed send costs
-        # no extra query on the common path (order events must stay within 3 queries).
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
-    logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
-    dispatch.schedule_delivery(message.pk, send_at)
+        return OutboundMessage.objects.get(idempotency_key=message.idempotency_key)
     return message
 
 
@@ -539,13 +549,9 @@ def record_failed(
         source=source,
         **_related_fields(related),
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    stored = _insert_once(message)
+    if stored is not message:
+        return stored
     logger.warning("Text #%s not queued: %s", message.pk, mask_phones_in(reason))
     error = AttentiveError(reason)
     transaction.on_commit(

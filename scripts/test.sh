@@ -6,14 +6,14 @@
 #   LEGS="dj6-sqlite" scripts/test.sh         run only some legs (space separated)
 #   CHECKS=0 scripts/test.sh                  skip ruff / makemigrations
 #
-# Legs: dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres.
+# Legs: dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar (django-oscar adapter).
 # Without PostgreSQL the postgres legs are skipped with a notice, except under CI=true,
 # where that is a failure. pytest's "no tests collected" (exit 5) counts as a failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-ALL_LEGS="dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres"
+ALL_LEGS="dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar"
 LEGS="${LEGS:-$ALL_LEGS}"
 CHECKS="${CHECKS:-1}"
 LEG_TIMEOUT="${LEG_TIMEOUT:-1080}"   # seconds per pytest leg; 4 legs stay well under CI's 90 min
@@ -43,6 +43,9 @@ t=$SECONDS
 "$ROOT/scripts/venv.sh" .venv 3.11 'Django>=5.2,<6'
 if wants dj6; then
     "$ROOT/scripts/venv.sh" .venv-dj6 3.12 'Django>=6,<7'
+fi
+if wants oscar; then
+    EXTRAS=dev,oscar "$ROOT/scripts/venv.sh" .venv-oscar 3.11 'Django>=5.2,<6'
 fi
 
 "$ROOT/scripts/ensure_chromium.sh"
@@ -136,6 +139,9 @@ for leg in $LEGS; do
         dj52-postgres) run_leg "$leg" .venv postgres "$@" ;;
         dj6-sqlite)    run_leg "$leg" .venv-dj6 sqlite "$@" ;;
         dj6-postgres)  run_leg "$leg" .venv-dj6 postgres "$@" ;;
+        # The django-oscar adapter, against the real Oscar with its own settings.
+        oscar)         DJANGO_SETTINGS_MODULE=tests.oscar_settings \
+                           run_leg "$leg" .venv-oscar sqlite -m oscar tests/test_contrib_oscar.py ;;
     esac
 done
 
