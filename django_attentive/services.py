@@ -273,16 +273,39 @@ def claim_batch(limit: int, *, holder: str | None = None) -> list[OutboundMessag
     )
 
 
-def start(message: OutboundMessage) -> bool:
-    """Turn this worker's reservation into ``sending``; False if the lease was lost or it was
-    cancelled meanwhile."""
+def start(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+    """Turn reservations into ``sending`` just before their requests; returns those started.
+
+    A message cancelled meanwhile, or whose lease ran out and was taken by another worker, is
+    left out: its request must not be made.
+    """
     now = timezone.now()
-    started = OutboundMessage.objects.filter(
-        pk=message.pk, status=Status.QUEUED, claimed_by=message.claimed_by
-    ).update(status=Status.SENDING, claimed_at=now, updated_at=now)
-    if started:
+    started: list[OutboundMessage] = []
+    for mark, pks in _by_mark(messages).items():
+        mine = OutboundMessage.objects.filter(pk__in=pks, claimed_by=mark)
+        count = mine.filter(status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=now, updated_at=now
+        )
+        if count == len(pks):
+            ok = set(pks)
+        else:
+            ok = set(
+                mine.filter(status=Status.SENDING, claimed_at=now).values_list("pk", flat=True)
+            )
+        started += [m for m in messages if m.pk in ok and m.claimed_by == mark]
+    for message in started:
         message.status, message.claimed_at = Status.SENDING, now
-    return bool(started)
+    return started
+
+
+def unstart(messages: Iterable[OutboundMessage]) -> int:
+    """Back to ``queued`` for started messages whose request was never made (shutdown, pause)."""
+    reverted = 0
+    for mark, pks in _by_mark(messages).items():
+        reverted += OutboundMessage.objects.filter(
+            pk__in=pks, status=Status.SENDING, claimed_by=mark
+        ).update(status=Status.QUEUED, claimed_at=None, claimed_by="", updated_at=timezone.now())
+    return reverted
 
 
 def release(messages: Iterable[OutboundMessage]) -> int:

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -107,20 +108,34 @@ class Worker:
             signal.signal(signal.SIGINT, self.stop)
 
     def run(self) -> Tally:
+        """Reserve batches, start a few messages at a time, and keep every thread busy.
+
+        Messages are started (marked ``sending``) in small chunks by this thread, so a sending
+        thread's only work is the request; at most one chunk waits started-but-unsent, which
+        is what a kill -9 can leave ``unconfirmed`` beyond the requests really in flight.
+        """
         inflight: set[Future[str]] = set()
+        reserved: deque[OutboundMessage] = deque()
+        chunk = max(1, self.concurrency // 4)
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
         writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
             try:
                 while not self.stopping.is_set():
                     self._recover_expired_claims()
-                    if len(inflight) > self.concurrency:
+                    if len(inflight) >= self.concurrency + chunk:
                         inflight = self._collect(inflight)
                         continue
                     pause = self.circuit.remaining()
-                    batch = [] if pause or self._limit_reached() else self._claim()
-                    if batch:
-                        inflight |= {pool.submit(self._send_one, message) for message in batch}
+                    if pause and reserved:
+                        services.release(reserved)
+                        reserved.clear()
+                    if not reserved and not pause and not self._limit_reached():
+                        reserved.extend(self._claim())
+                    if reserved:
+                        batch = [reserved.popleft() for _ in range(min(chunk, len(reserved)))]
+                        started = services.start(batch)
+                        inflight |= {pool.submit(self._send_one, message) for message in started}
                     elif inflight:
                         inflight = self._collect(inflight)
                     elif self.loop and not self._limit_reached():
@@ -130,6 +145,7 @@ class Worker:
                     self._show_progress()
             finally:
                 self._tally(inflight)
+                services.release(reserved)
                 _close_thread_connections(pool, self.concurrency)
                 self._reports.put(None)
                 writer.join()
@@ -159,7 +175,7 @@ class Worker:
                 self.tally.add(outcome)
         with self._unsent_lock:
             unsent, self._unsent = self._unsent, []
-        services.release(unsent)
+        services.unstart(unsent)
 
     def _send_one(self, message: OutboundMessage) -> str:
         """Runs in a pool thread: one request, unless we are stopping or the token is refused.
@@ -173,8 +189,6 @@ class Worker:
             with self._unsent_lock:
                 self._unsent.append(message)
             return SKIPPED
-        if not services.start(message):
-            return SKIPPED  # cancelled meanwhile, or the lease ran out and another worker has it
         report = services.transmit(message, backend=self.backend)
         if isinstance(report.outcome, AuthenticationError):
             self.circuit.trip()

@@ -280,5 +280,5 @@ def test_cancelled_after_reservation_is_not_sent(fake):
     queue(1)
     (reserved,) = claim_batch(10)
     cancel(OutboundMessage.objects.get())
-    assert start(reserved) is False
+    assert start([reserved]) == []
     assert fake.messages == []
