@@ -1,14 +1,17 @@
-"""Text your shop's customers through Attentive: ``send_message``, ``resend``, ``cancel``."""
+"""Text your shop's customers through Attentive.
+
+``send_message``, ``send_bulk``, ``resend`` and ``cancel`` are the Python API.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["cancel", "resend", "send_message"]
+__all__ = ["cancel", "resend", "send_bulk", "send_message"]
 
 if TYPE_CHECKING:
-    from .services import cancel, resend, send_message
+    from .services import cancel, resend, send_bulk, send_message
 
 
 def __getattr__(name: str) -> object:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from . import conf
 from .exceptions import InvalidMessage
@@ -16,6 +15,16 @@ MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
 MAX_BODY_LENGTH = 1600  # ten concatenated segments; carriers drop longer texts
 MAX_MEDIA_URL_LENGTH = 2000
 MAX_MESSAGE_ID_LENGTH = 255
+# phonenumbers' geocoder would name every country but costs ~100 MB of memory per process;
+# the regions people most often mistype get a name, the rest their code.
+COUNTRY_NAMES = {
+    "AU": "Australia", "BR": "Brazil", "CN": "China", "DE": "Germany", "ES": "Spain",
+    "FR": "France", "GB": "the United Kingdom", "IE": "Ireland", "IN": "India", "IT": "Italy",
+    "JM": "Jamaica", "JP": "Japan", "MX": "Mexico", "NL": "the Netherlands", "NZ": "New Zealand",
+    "PH": "the Philippines", "PR": "Puerto Rico", "US": "the United States", "CA": "Canada",
+    "BS": "the Bahamas", "DO": "the Dominican Republic", "GU": "Guam", "GG": "Guernsey",
+    "VI": "the US Virgin Islands", "JE": "Jersey", "IM": "the Isle of Man",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def normalize_phone(value: object) -> str:
     number_region = phonenumbers.region_code_for_number(number)
     allowed = conf.allowed_regions()
     if number_region not in allowed:
-        country = geocoder.country_name_for_number(number, "en") or number_region
+        country = COUNTRY_NAMES.get(number_region, f"region {number_region}")
         raise ValueError(
             f"'{text}' is a number from {country}; Attentive only texts "
             f"{_region_list(allowed)} numbers."
