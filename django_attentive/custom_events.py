@@ -49,14 +49,14 @@ def clean_type(value: object) -> str:
     text = "".join(char for char in str(value or "") if char not in FORBIDDEN_TYPE_CHARACTERS)
     text = " ".join(text.split())
     if not text:
-        raise ValueError("Name the event, e.g. \"Order Placed\".")
+        raise ValueError('Name the event, e.g. "Order Placed".')
     if len(text) > MAX_TYPE_LENGTH:
         raise ValueError(f"The event type is too long; keep it under {MAX_TYPE_LENGTH}.")
     return text
 
 
 def order_event_type(event: str) -> str:
-    """``"placed"`` -> ``"Order Placed"``; ``"out_for_delivery"`` -> ``"Order Out For Delivery"``."""
+    """``"placed"`` -> ``"Order Placed"``; "in_transit" -> "Order In Transit"."""
     words = re.split(r"[\s_\-]+", str(event).strip())
     return clean_type(" ".join(["Order", *(word.capitalize() for word in words if word)]))
 

@@ -61,7 +61,9 @@ class ErrorBody:
     error_id: str = ""
 
     def __str__(self) -> str:
-        return f"{self.reason} (Attentive error id {self.error_id})" if self.error_id else self.reason
+        if self.error_id:
+            return f"{self.reason} (Attentive error id {self.error_id})"
+        return self.reason
 
 
 def parse_error_body(text: str) -> ErrorBody:
