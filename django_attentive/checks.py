@@ -11,7 +11,9 @@ from django.utils.module_loading import import_string
 from . import conf
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-HTTP_BACKEND = "django_attentive.backends.http.HttpBackend"
+HTTP_BACKEND = "django_attentive.backends.http.AttentiveHttpBackend"
+MESSAGES_BACKEND = "django_attentive.backends.http.HttpBackend"
+TEXT_SEND_BACKEND = "django_attentive.backends.text_send.TextSendBackend"
 
 
 @register("django_attentive")
@@ -20,6 +22,8 @@ def check_settings(app_configs: object = None, **kwargs: object) -> list:
         *_check_backend(),
         *_check_base_url(),
         *_check_regions(),
+        *_check_text_send(),
+        *_check_order_events_as(),
     ]
 
 
@@ -31,7 +35,7 @@ def _check_backend() -> list:
         return [
             Error(
                 f"ATTENTIVE['BACKEND'] = {path!r} cannot be imported.",
-                hint="Use 'django_attentive.backends.http.HttpBackend' (or "
+                hint=f"Use {TEXT_SEND_BACKEND!r} (or .http.HttpBackend, "
                 ".console.ConsoleBackend, .locmem.LocmemBackend).",
                 id="django_attentive.E004",
             )
@@ -50,7 +54,11 @@ def _check_backend() -> list:
 
 
 def _check_base_url() -> list:
-    url = conf.base_url()
+    try:
+        default = getattr(import_string(conf.get("BACKEND")), "default_base_url", None)
+    except ImportError:
+        default = None
+    url = conf.base_url(default)
     parts = urlsplit(url)
     if parts.scheme == "https" or (parts.hostname or "") in LOCAL_HOSTS:
         return []
@@ -105,3 +113,63 @@ def check_token_accepted(app_configs: object = None, databases: object = None, *
             id="django_attentive.E006",
         )
     ]
+
+
+def _check_text_send() -> list:
+    options = conf.get("TEXT_SEND") or {}
+    if not isinstance(options, dict):
+        return [
+            Error(
+                "ATTENTIVE['TEXT_SEND'] must be a dict.",
+                hint='e.g. {"messageName": "order-updates", "useShortLinks": True}',
+                id="django_attentive.E020",
+            )
+        ]
+    errors = []
+    unknown = sorted(set(options) - set(conf.TEXT_SEND_OPTIONS))
+    if unknown:
+        errors.append(
+            Error(
+                f"ATTENTIVE['TEXT_SEND'] has unknown keys: {', '.join(unknown)}.",
+                hint=f"Use {', '.join(conf.TEXT_SEND_OPTIONS)} (Attentive's spelling).",
+                id="django_attentive.E020",
+            )
+        )
+    if options.get("useShortLinks") and not options.get("messageName"):
+        errors.append(
+            Error(
+                "ATTENTIVE['TEXT_SEND'] turns on useShortLinks without a messageName; "
+                "Attentive refuses every such text.",
+                hint='Add "messageName", e.g. "order-updates" (it names the texts in reports).',
+                id="django_attentive.E021",
+            )
+        )
+    return errors
+
+
+def _check_order_events_as() -> list:
+    mode = conf.order_events_as()
+    if mode not in conf.ORDER_EVENT_MODES:
+        return [
+            Error(
+                f"ATTENTIVE['ORDER_EVENTS_AS'] = {mode!r} is not a mode.",
+                hint='Use "text" (our templates) or "custom_event" (Attentive\'s journeys).',
+                id="django_attentive.E022",
+            )
+        ]
+    try:
+        backend_class = import_string(conf.get("BACKEND"))
+    except ImportError:
+        return []  # E004 says so
+    legacy = issubclass(backend_class, import_string(MESSAGES_BACKEND))
+    if mode == "custom_event" and legacy:
+        return [
+            Warning(
+                "ORDER_EVENTS_AS is 'custom_event' but BACKEND is the archived Messages API; "
+                "custom events are part of Attentive's current API and its API key.",
+                hint=f"Set BACKEND to {TEXT_SEND_BACKEND!r} with a custom app's API key "
+                "(see docs/migrating-to-text-send.md).",
+                id="django_attentive.W020",
+            )
+        ]
+    return []

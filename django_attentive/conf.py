@@ -24,7 +24,13 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS": ("21:00", "08:00"),
     "ORDER_TEMPLATES": {},
     "ORDER_PHONE": None,
+    "TEXT_SEND": {},
+    "ORDER_EVENTS_AS": "text",
+    "ORDER_EVENT_PROPERTIES": None,
 }
+
+TEXT_SEND_OPTIONS = ("messageName", "useShortLinks", "skipFatigue")
+ORDER_EVENT_MODES = ("text", "custom_event")
 
 
 def get(name: str) -> Any:
@@ -39,8 +45,11 @@ def api_token() -> str:
     return get("API_TOKEN") or ""
 
 
-def base_url() -> str:
-    return str(get("BASE_URL")).rstrip("/")
+def base_url(transport_default: str | None = None) -> str:
+    """BASE_URL when set; otherwise the transport's own host (each Attentive API has one)."""
+    configured = getattr(settings, "ATTENTIVE", None) or {}
+    value = configured.get("BASE_URL") or transport_default or DEFAULTS["BASE_URL"]
+    return str(value).rstrip("/")
 
 
 def timeout() -> tuple[float, float]:
@@ -91,3 +100,18 @@ def order_templates() -> dict[str, str | None]:
 def order_phone() -> str | None:
     """Where an order keeps its phone: an attribute path, or a dotted path to a callable."""
     return get("ORDER_PHONE") or None
+
+
+def text_send_options() -> dict[str, object]:
+    """``/v1/text/send`` options for every text: messageName, useShortLinks, skipFatigue."""
+    return dict(get("TEXT_SEND") or {})
+
+
+def order_events_as() -> str:
+    """How order events reach Attentive: ``"text"`` (our templates) or ``"custom_event"``."""
+    return str(get("ORDER_EVENTS_AS") or "text")
+
+
+def order_event_properties() -> object:
+    """A callable (or its dotted path) giving a custom event's properties from the order."""
+    return get("ORDER_EVENT_PROPERTIES") or None

@@ -66,3 +66,23 @@ class TransientError(APIError):
 
 class AmbiguousError(APIError):
     """The request may have reached Attentive but no answer came back."""
+
+
+class RateLimited(TransientError):
+    """429: Attentive's rate limit was reached; ``limit`` and ``remaining`` come from its
+    ``x-ratelimit-limit`` / ``x-ratelimit-remaining`` headers (None when absent)."""
+
+    def __init__(
+        self, message: str, *, limit: int | None = None, remaining: int | None = None, **kwargs
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+        self.remaining = remaining
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.limit is not None or self.remaining is not None:
+            limit = "?" if self.limit is None else self.limit
+            remaining = "?" if self.remaining is None else self.remaining
+            text = f"{text} [limit {limit}/s, {remaining} remaining]"
+        return text

@@ -32,6 +32,11 @@ class Source(models.TextChoices):
     CLI = "cli", _("Command line")
 
 
+class Kind(models.TextChoices):
+    TEXT = "text", _("Text")
+    CUSTOM_EVENT = "custom_event", _("Custom event")
+
+
 class Outcome(models.TextChoices):
     SENT = "sent", _("Sent")
     REJECTED = "rejected", _("Rejected (final)")
@@ -91,6 +96,19 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.TEXT,
+        help_text=_("A text, or a custom event whose journey in Attentive sends the text."),
+    )
+    event = models.JSONField(
+        _("event"),
+        default=dict,
+        blank=True,
+        help_text=_("A custom event's type, properties, externalEventId and occurredAt."),
+    )
 
     class Meta:
         verbose_name = _("text message")
@@ -112,6 +130,10 @@ class OutboundMessage(models.Model):
     @property
     def is_transactional(self) -> bool:
         return self.message_type == MessageType.TRANSACTIONAL
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind == Kind.CUSTOM_EVENT
 
 
 class SendAttempt(models.Model):

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models.signals import post_init, post_save, pre_save
 from django.utils.module_loading import import_string
 
-from . import conf, services
+from . import conf, custom_events, services
 from .exceptions import InvalidMessage
-from .models import Source
+from .models import Kind, Source
 from .privacy import mask_phones_in
 from .rendering import RenderError, active_template, render_body
 from .signals import order_event
@@ -119,6 +119,9 @@ def text_customer(
 
 
 def _text_customer(order: models.Model, event: str, phone: object) -> None:
+    if conf.order_events_as() == "custom_event":
+        _post_custom_event(order, event, phone)
+        return
     key = template_key(event)
     template = active_template(key) if key else None
     if template is None:
@@ -159,6 +162,36 @@ def _fail(order: models.Model, event: str, to: str, body: str, reason: str, comm
     services.record_failed(
         to, body, reason, idempotency_key=idempotency_key(order, event) + ":failed", **common
     )
+
+
+def _post_custom_event(order: models.Model, event: str, phone: object) -> None:
+    """ORDER_EVENTS_AS = "custom_event": queue the event; Attentive's journey sends the text.
+
+    No template is needed; an event that ORDER_TEMPLATES maps to None is still silenced.
+    """
+    if template_key(event) is None:
+        logger.debug("Order event %r is silenced by ORDER_TEMPLATES; no custom event", event)
+        return
+    event_type = custom_events.order_event_type(event)
+    to = _as_text(phone) if phone else find_phone(order)
+    common = {"related": order, "source": Source.ORDER, "transactional": True}
+    recorded = {"kind": Kind.CUSTOM_EVENT, "event": {"type": event_type}}
+    if not to:
+        reason = "The order has no phone number to post the event for."
+        _fail(order, event, "", event_type, reason, {**common, **recorded})
+        return
+    try:
+        properties = custom_events.order_properties(order, event)
+    except Exception as exc:  # noqa: BLE001 - ORDER_EVENT_PROPERTIES is the shop's code
+        reason = f"Could not build the event's properties: {exc!r}"
+        _fail(order, event, to, event_type, reason, {**common, **recorded})
+        return
+    try:
+        services.send_custom_event(
+            to, event_type, properties, idempotency_key=idempotency_key(order, event), **common
+        )
+    except InvalidMessage as exc:
+        _fail(order, event, to, event_type, str(exc), {**common, **recorded})
 
 
 def connect() -> None:

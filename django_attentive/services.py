@@ -17,10 +17,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from . import conf, dispatch, retry, signals
-from .backends import BaseBackend, MessagePayload, SendResult, build_payload, get_backend
+from . import conf, custom_events, dispatch, retry, signals
+from .backends import BaseBackend, SendResult, build_payload, get_backend
+from .backends.base import Payload
 from .exceptions import AmbiguousError, AttentiveError, ConfigurationError, InvalidMessage
-from .models import OutboundMessage, Outcome, SendAttempt, Source, Status
+from .models import Kind, OutboundMessage, Outcome, SendAttempt, Source, Status
 from .privacy import mask_phone, mask_phones_in
 from .validation import normalize_phone, validate_message
 
@@ -200,15 +201,18 @@ def resend(message: OutboundMessage, *, by: AbstractBaseUser | None = None) -> O
             f"Text #{message.pk} is still {message.status}; resend it once it has an outcome, "
             "or cancel it first."
         )
-    copy = send_message(
-        message.to,
-        message.body,
-        media_url=message.media_url,
-        message_id=message.message_id,
-        transactional=message.is_transactional,
-        source=message.source,
-        created_by=by,
-    )
+    if message.is_event:
+        copy = _resend_event(message, by)
+    else:
+        copy = send_message(
+            message.to,
+            message.body,
+            media_url=message.media_url,
+            message_id=message.message_id,
+            transactional=message.is_transactional,
+            source=message.source,
+            created_by=by,
+        )
     OutboundMessage.objects.filter(pk=copy.pk).update(
         resent_from=message, content_type=message.content_type, object_id=message.object_id
     )
@@ -378,7 +382,7 @@ class SendReport:
     """What one request did, before it is written down."""
 
     message: OutboundMessage
-    payload: MessagePayload
+    payload: Payload
     started_at: datetime
     duration_ms: int
     outcome: SendResult | BaseException
@@ -386,11 +390,11 @@ class SendReport:
 
 def transmit(message: OutboundMessage, *, backend: BaseBackend) -> SendReport:
     """Make the HTTP request for a message in ``sending``; nothing is written here."""
-    payload = build_payload(message)
+    payload = backend.build_payload(message)
     started_at = timezone.now()
     clock = time.monotonic()
     try:
-        outcome: SendResult | BaseException = backend.send(payload)
+        outcome: SendResult | BaseException = backend.send_payload(message, payload)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
         outcome = exc
     duration_ms = int((time.monotonic() - clock) * 1000)
@@ -531,7 +535,7 @@ def _recover_one(pk: int, cutoff: datetime) -> int:
         SendAttempt.objects.create(
             message=message,
             started_at=message.claimed_at or now,
-            request=dict(build_payload(message)),
+            request=dict(_payload_for_log(message)),
             outcome=Outcome.WORKER_LOST,
             error=reason,
         )
@@ -553,6 +557,8 @@ def record_failed(
     related: models.Model | None = None,
     source: str = Source.CODE,
     idempotency_key: str | None = None,
+    kind: str = Kind.TEXT,
+    event: dict[str, object] | None = None,
 ) -> OutboundMessage:
     """Store a text that could not even be queued (no usable number, broken template) as failed.
 
@@ -570,6 +576,8 @@ def record_failed(
         last_error=reason,
         idempotency_key=idempotency_key or None,
         source=source,
+        kind=kind,
+        event=event or {},
         **_related_fields(related),
     )
     stored = _insert_once(message)
@@ -582,3 +590,79 @@ def record_failed(
         robust=True,
     )
     return message
+
+
+# ---------------------------------------------------------------- custom events
+
+
+def send_custom_event(
+    to: str,
+    event_type: str,
+    properties: dict[str, object] | None = None,
+    *,
+    occurred_at: datetime | None = None,
+    external_event_id: str | None = None,
+    transactional: bool = True,
+    idempotency_key: str | None = None,
+    related: models.Model | None = None,
+    source: str = Source.CODE,
+    created_by: AbstractBaseUser | None = None,
+) -> OutboundMessage:
+    """Queue a custom event (``POST /v1/events/custom``) like a text: same outbox, retries, admin.
+
+    Its ``externalEventId`` is ``external_event_id``, else ``idempotency_key``, else a new
+    id; the same ``idempotency_key`` twice returns the first event and posts nothing new.
+    """
+    clean = custom_events.validate_event(to, event_type, properties, occurred_at)
+    if source not in Source.values:
+        raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
+    message = OutboundMessage(
+        to=clean.to,
+        body=clean.type,
+        message_type="TRANSACTIONAL" if transactional else "",
+        status=Status.QUEUED,
+        idempotency_key=idempotency_key or None,
+        source=source,
+        created_by=created_by,
+        kind=Kind.CUSTOM_EVENT,
+        event={
+            "type": clean.type,
+            "properties": clean.properties,
+            "externalEventId": external_event_id or idempotency_key or uuid.uuid4().hex,
+            "occurredAt": clean.occurred_at,
+        },
+        **_related_fields(related),
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    logger.info("Queued custom event #%s (%s) for %s", message.pk, clean.type, mask_phone(clean.to))
+    dispatch.schedule_delivery(message.pk, None)
+    return message
+
+
+def _resend_event(message: OutboundMessage, by: AbstractBaseUser | None) -> OutboundMessage:
+    """A deliberate resend is a new event: Attentive would drop a repeated externalEventId."""
+    event = message.event or {}
+    original_id = str(event.get("externalEventId") or f"message:{message.pk}")
+    return send_custom_event(
+        message.to,
+        str(event.get("type") or message.body),
+        dict(event.get("properties") or {}),
+        external_event_id=f"{original_id}:resend:{uuid.uuid4().hex[:8]}",
+        transactional=message.is_transactional,
+        source=message.source,
+        created_by=by,
+    )
+
+
+def _payload_for_log(message: OutboundMessage) -> Payload:
+    """What the configured transport sends for ``message`` (the Messages shape if it is broken)."""
+    try:
+        return get_backend().build_payload(message)
+    except ConfigurationError:
+        return build_payload(message)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 
 from . import conf
-from .exceptions import InvalidMessage
+from .exceptions import ConfigurationError, InvalidMessage
 
 TRANSACTIONAL = "TRANSACTIONAL"
 MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
@@ -75,7 +75,32 @@ def check_body(body: object) -> str:
         raise ValueError(
             f"The body is {len(body)} characters; shorten it to at most {MAX_BODY_LENGTH}."
         )
+    forbidden = transport_forbidden_characters()
+    found = next((char for char in body if char in forbidden), None)
+    if found is not None:
+        raise ValueError(forbidden_character_message(found, forbidden))
     return body
+
+
+def transport_forbidden_characters() -> str:
+    """Characters the configured transport cannot carry in a body ("" for most transports)."""
+    from .backends import get_backend_class
+
+    try:
+        backend_class = get_backend_class()
+    except ConfigurationError:
+        return ""  # the system check reports the unimportable BACKEND
+    return getattr(backend_class, "forbidden_body_characters", "")
+
+
+def forbidden_character_message(character: str, forbidden: str) -> str:
+    """Why a body with ``character`` is refused; the compose counter shows the same words."""
+    listed = " or ".join(forbidden)
+    return (
+        f"The body contains '{character}': Attentive's current API (/v1/text/send) "
+        f"silently drops any text containing {listed}, so it would never arrive. "
+        "Remove the braces or use ( ) instead."
+    )
 
 
 def check_media_url(url: object) -> str:

@@ -71,16 +71,19 @@ USE_FAKE_ATTENTIVE = not ATTENTIVE_API_TOKEN
 
 ATTENTIVE = {
     "API_TOKEN": ATTENTIVE_API_TOKEN or "demo-token-for-the-fake",
-    "BASE_URL": env(
-        "ATTENTIVE_BASE_URL",
-        default=(
-            f"http://127.0.0.1:{DEMO_PORT}/fake-attentive"
-            if USE_FAKE_ATTENTIVE
-            else "https://client-api.attentivemobile.com"
-        ),
-    ),
+    # The fake serves both transports: ATTENTIVE_BACKEND=...text_send.TextSendBackend tries
+    # Attentive's current API (README, "Choosing a transport").
+    "BACKEND": env("ATTENTIVE_BACKEND", default="django_attentive.backends.http.HttpBackend"),
+    "ORDER_EVENTS_AS": env("ATTENTIVE_ORDER_EVENTS_AS", default="text"),
     "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
 }
+# Without ATTENTIVE_BASE_URL a real token goes to the chosen transport's own Attentive host.
+_base_url = env(
+    "ATTENTIVE_BASE_URL",
+    default=f"http://127.0.0.1:{DEMO_PORT}/fake-attentive" if USE_FAKE_ATTENTIVE else "",
+)
+if _base_url:
+    ATTENTIVE["BASE_URL"] = _base_url
 
 # The REST API (docs/api.md): session login for the browsable API, tokens for other services.
 REST_FRAMEWORK = {

@@ -14,8 +14,10 @@ TOKEN = "test-token-s3cr3t"
 @pytest.fixture(autouse=True)
 def _empty_outbox() -> Iterator[None]:
     locmem.outbox.clear()
+    locmem.events.clear()
     yield
     locmem.outbox.clear()
+    locmem.events.clear()
 
 
 @pytest.fixture

@@ -197,3 +197,26 @@ def test_resend_a_failed_text_from_its_page(page, live_server):
     copy = OutboundMessage.objects.get(resent_from=failed)
     assert f"/{copy.pk}/change/" in page.url
     assert page.get_attribute("#attentive-status-banner", "data-status") == Status.SENT
+
+
+def test_counter_warns_of_braces_when_the_transport_refuses_them(page, live_server, attentive):
+    from django_attentive.fake import fake as mounted
+    from django_attentive.validation import forbidden_character_message
+
+    attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
+    page.goto(f"{live_server.url}/admin/django_attentive/outboundmessage/compose/")
+    page.fill("#id_recipients", "+1 201 555 0123")
+    page.fill("#id_body", "Your code is }1234")
+    words = forbidden_character_message("}", "{}")
+    assert page.inner_text(".attentive-counter-forbidden") == words
+
+    page.click("input[name=_send]")
+    assert words in page.inner_text(".field-body")
+    assert OutboundMessage.objects.count() == 0
+
+    page.fill("#id_body", "Your code is 1234")
+    assert page.locator(".attentive-counter-forbidden").count() == 0
+    page.click("input[name=_send]")
+    page.wait_for_url(re.compile(r"/outboundmessage/\d+/change/$"))
+    assert page.get_attribute("#attentive-status-banner", "data-status") == Status.SENT
+    assert [m["body"] for m in mounted.records("/v1/text/send")] == ["Your code is 1234"]

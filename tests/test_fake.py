@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -587,3 +588,193 @@ def test_inbox_clear_empties_the_inbox(client, mounted):
 
     assert response.status_code == 302
     assert mounted.messages == []
+
+
+# The current API: /v1/text/send and /v1/events/custom, through the same knobs
+
+TEXT = {"to": US_NUMBER, "subscriptionType": "TRANSACTIONAL", "body": "Your order shipped"}
+EVENT = {
+    "type": "Order Shipped",
+    "properties": {"orderNumber": "1001"},
+    "externalEventId": "order:shop.order:1:shipped",
+    "occurredAt": "2026-01-02T03:04:05.000Z",
+    "user": {"phone": US_NUMBER},
+}
+
+
+def post(api: Api, path: str, payload: object, headers: dict | None = None):
+    headers = AUTH if headers is None else headers
+    return api.session.post(f"{api.url}{path}", json=payload, headers=headers, timeout=5)
+
+
+def assert_current_error(response: requests.Response, status: int, message: str) -> None:
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["message"] == message
+    assert error["id"]
+
+
+def test_text_send_is_accepted_and_recorded_apart_from_messages(api):
+    response = post(api, "/v1/text/send", TEXT)
+
+    assert response.status_code == 202
+    assert api.fake.messages == []
+    [record] = api.fake.records("/v1/text/send")
+    assert {k: record[k] for k in TEXT} == TEXT
+    assert record["endpoint"] == "/v1/text/send"
+    assert [t["body"] for t in api.fake.texts] == ["Your order shipped"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "message"),
+    [
+        ({"to": US_NUMBER, "body": "hi"}, 400, "Missing required parameters: subscriptionType"),
+        ({**TEXT, "subscriptionType": "transactional"}, 400, "subscriptionType must be"),
+        ({**TEXT, "useShortLinks": True}, 400, "messageName is required"),
+        ({**TEXT, "mediaUrl": "https://cdn.example/a.pdf"}, 400, "Illegal argument"),
+        ({**TEXT, "to": "+33612345678"}, 404, "Invalid or unmatched phone number"),
+    ],
+)
+def test_text_send_refusals_use_the_current_error_shape(api, payload, status, message):
+    response = post(api, "/v1/text/send", payload)
+
+    assert response.status_code == status
+    assert response.json()["error"]["message"].startswith(message)
+    assert api.fake.records() == []
+
+
+def test_text_send_token_is_checked_first(api):
+    api.fake.configure(token=TOKEN)
+
+    assert_current_error(post(api, "/v1/text/send", TEXT, headers={}), 403, "Invalid API token.")
+
+
+def test_text_send_accepts_braces_but_marks_the_text_dropped(api):
+    response = post(api, "/v1/text/send", {**TEXT, "body": "Code {1234}"})
+
+    assert response.status_code == 202  # Attentive says nothing...
+    [record] = api.fake.texts
+    assert "drops a body containing" in record["dropped"]  # ...and never delivers it
+
+
+def test_custom_event_is_accepted_and_recorded(api):
+    response = post(api, "/v1/events/custom", EVENT)
+
+    assert response.status_code == 202
+    [record] = api.fake.events
+    assert {k: record[k] for k in EVENT} == EVENT
+    assert api.fake.texts == []
+
+
+def test_repeated_external_event_id_is_flagged(api):
+    post(api, "/v1/events/custom", EVENT)
+    post(api, "/v1/events/custom", EVENT)
+
+    first, second = api.fake.events
+    assert "duplicate" not in first
+    assert second["duplicate"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"type": "Order (Shipped)"}, "type is required"),
+        ({"type": ""}, "type is required"),
+        ({"properties": ["a"]}, "properties must be a JSON object"),
+        ({"occurredAt": "yesterday"}, "occurredAt must be an RFC 3339"),
+        ({"occurredAt": "2026-01-02T03:04:05"}, "occurredAt must be an RFC 3339"),
+        ({"user": {}}, "user.phone"),
+    ],
+)
+def test_custom_event_refusals(api, change, message):
+    response = post(api, "/v1/events/custom", {**EVENT, **change})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(message)
+    assert api.fake.events == []
+
+
+def test_custom_event_for_an_opted_out_number_is_refused(api):
+    api.fake.configure(opted_out=[US_NUMBER])
+
+    assert_current_error(post(api, "/v1/events/custom", EVENT), 400, "Subscriber is opted-out")
+
+
+@pytest.mark.parametrize("path", ["/v1/text/send", "/v1/events/custom"])
+def test_fail_next_429_carries_rate_limit_headers_in_the_current_shape(api, path):
+    limits = {"x-ratelimit-limit": "150", "x-ratelimit-remaining": "0"}
+    api.fake.fail_next(429, "Too many requests", headers=limits)
+
+    response = post(api, path, TEXT if path == "/v1/text/send" else EVENT)
+
+    assert_current_error(response, 429, "Too many requests")
+    assert response.headers["x-ratelimit-limit"] == "150"
+    assert response.headers["x-ratelimit-remaining"] == "0"
+    assert api.fake.records() == []
+    assert post(api, path, TEXT if path == "/v1/text/send" else EVENT).status_code == 202
+
+
+@pytest.mark.parametrize("path", ["/v1/text/send", "/v1/events/custom"])
+def test_fault_knobs_apply_to_the_current_api(api, path):
+    api.fake.configure(fault_rate=1.0, fault_kinds=["error"])
+
+    assert_current_error(
+        post(api, path, TEXT if path == "/v1/text/send" else EVENT),
+        503,
+        "Service temporarily unavailable (fake fault)",
+    )
+
+
+def test_drop_after_records_a_text_send_then_hangs_up(api):
+    api.fake.configure(fault_rate=1.0, fault_kinds=["drop_after"])
+
+    with pytest.raises(requests.ConnectionError):
+        post(api, "/v1/text/send", TEXT)
+    assert len(api.fake.texts) == 1
+
+
+def test_control_records_lists_one_endpoint_or_all(api):
+    api.send({"to": US_NUMBER, "body": "legacy"})
+    post(api, "/v1/text/send", TEXT)
+    post(api, "/v1/events/custom", EVENT)
+
+    everything = api.control("GET", "records").json()
+    events = api.control("GET", "records", params={"endpoint": "/v1/events/custom"}).json()
+
+    assert [r["endpoint"] for r in everything["records"]] == [
+        "/v1/messages",
+        "/v1/text/send",
+        "/v1/events/custom",
+    ]
+    assert events["count"] == 1
+    assert api.control("GET", "messages").json()["count"] == 1  # still /v1/messages alone
+
+
+def test_records_of_an_unknown_endpoint_raise():
+    with pytest.raises(ValueError, match="Unknown endpoints"):
+        FakeAttentive().records("/v1/nope")
+
+
+def test_mounted_views_serve_the_current_api(client, mounted):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    text = client.post(
+        reverse("attentive_fake:text_send"), TEXT, content_type="application/json", **auth
+    )
+    event = client.post(
+        reverse("attentive_fake:events"), EVENT, content_type="application/json", **auth
+    )
+
+    assert (text.status_code, event.status_code) == (202, 202)
+    assert [r["endpoint"] for r in mounted.records()] == ["/v1/text/send", "/v1/events/custom"]
+
+
+@pytest.mark.django_db
+def test_inbox_shows_texts_and_events_from_every_endpoint(client, mounted):
+    mounted.handle("POST", "/v1/text/send", AUTH, json.dumps({**TEXT, "body": "{x}"}).encode())
+    mounted.handle("POST", "/v1/events/custom", AUTH, json.dumps(EVENT).encode())
+
+    html = client.get(reverse("attentive_fake:inbox")).content.decode()
+
+    assert "/v1/text/send" in html and "/v1/events/custom" in html
+    assert "Order Shipped" in html and "orderNumber: 1001" in html
+    assert "Dropped:" in html

@@ -39,7 +39,9 @@ from ..validation import (
     check_body,
     check_media_url,
     check_message_id,
+    forbidden_character_message,
     normalize_phone,
+    transport_forbidden_characters,
 )
 
 if TYPE_CHECKING:
@@ -247,6 +249,7 @@ def counter_config() -> dict[str, object]:
         "ucs2_part": UCS2_PART,
         "max_body_length": MAX_BODY_LENGTH,
         "templates": {},
+        **forbidden_characters_config(),
     }
     template_model = message_template_model()
     if template_model is not None:
@@ -259,6 +262,14 @@ def counter_config() -> dict[str, object]:
             for template in template_model._default_manager.filter(is_active=True)
         }
     return config
+
+
+def forbidden_characters_config() -> dict[str, str]:
+    """The characters the configured transport refuses, and the words validation uses for them
+    (``%s`` stands for the character found)."""
+    forbidden = transport_forbidden_characters()
+    message = forbidden_character_message("%s", forbidden) if forbidden else ""
+    return {"forbidden_characters": forbidden, "forbidden_message": message}
 
 
 def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:

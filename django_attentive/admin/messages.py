@@ -72,6 +72,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "to",
+        "kind",
         "short_body",
         "status_badge",
         "attempts",
@@ -81,7 +82,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "resend_of",
     ]
     list_display_links = ["id", "to"]
-    list_filter = [NeedsAttentionFilter, "status", "source", "message_type", "created_at"]
+    list_filter = [NeedsAttentionFilter, "status", "kind", "source", "message_type", "created_at"]
     search_fields = ["=to", "body", "=message_id"]
     date_hierarchy = None
     show_full_result_count = False
@@ -113,9 +114,12 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "sent_at",
         "updated_at",
+        "kind",
+        "event_json",
     ]
     fieldsets = [
-        (None, {"fields": ["to", "body", "media_url", "message_id", "message_type"]}),
+        (None, {"fields": ["kind", "to", "body", "media_url", "message_id", "message_type"]}),
+        ("Custom event", {"fields": ["event_json"]}),
         (
             "Delivery",
             {"fields": ["status", "attempts", "next_attempt_at", "last_error", "sent_at"]},
@@ -142,6 +146,14 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         css = {"all": ["django_attentive/admin.css"]}
         js = ["django_attentive/confirm.js"]
 
+    def get_fieldsets(self, request: HttpRequest, obj: OutboundMessage | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_event:
+            return fieldsets
+        return [
+            (name, options) for name, options in fieldsets if "event_json" not in options["fields"]
+        ]
+
     def has_send_permission(self, request: HttpRequest) -> bool:
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.send_message")
@@ -149,6 +161,11 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj: OutboundMessage) -> str:
         return truncatechars(obj.body, 60)
+
+    @admin.display(description=_("event"))
+    def event_json(self, obj: OutboundMessage) -> str:
+        """A custom event's type, properties, externalEventId and occurredAt, indented."""
+        return format_html("<pre>{}</pre>", _pretty(obj.event)) if obj.event else "—"
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: OutboundMessage) -> str:

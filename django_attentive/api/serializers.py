@@ -103,6 +103,16 @@ class MessageCreateSerializer(serializers.Serializer):
         }
 
 
+class EventField(serializers.JSONField):
+    """A custom event's payload; null for a text."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: object) -> object:
+        return value or None
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A text as stored: its content, status and timestamps."""
 
@@ -115,6 +125,7 @@ class MessageSerializer(serializers.ModelSerializer):
     sentAt = serializers.DateTimeField(source="sent_at", read_only=True)
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
     resentFrom = serializers.PrimaryKeyRelatedField(source="resent_from", read_only=True)
+    event = EventField(help_text="A custom event's type, properties, externalEventId, occurredAt.")
 
     class Meta:
         model = OutboundMessage
@@ -134,6 +145,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "sentAt",
             "updatedAt",
             "resentFrom",
+            "kind",
+            "event",
         ]
         read_only_fields = fields
 

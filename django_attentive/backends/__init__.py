@@ -8,18 +8,29 @@ from .. import conf
 from ..exceptions import ConfigurationError
 from .base import BaseBackend, MessagePayload, SendResult, build_payload
 
-__all__ = ["BaseBackend", "MessagePayload", "SendResult", "build_payload", "get_backend"]
+__all__ = [
+    "BaseBackend",
+    "MessagePayload",
+    "SendResult",
+    "build_payload",
+    "get_backend",
+    "get_backend_class",
+]
 
 
 def get_backend(path: str | None = None) -> BaseBackend:
     """Instantiate the configured transport (cheap: shared state lives at module level)."""
+    return get_backend_class(path)()
+
+
+def get_backend_class(path: str | None = None) -> type[BaseBackend]:
+    """The configured transport's class, e.g. to ask what its API refuses before sending."""
     path = path or conf.get("BACKEND")
     try:
-        backend_class = import_string(path)
+        return import_string(path)
     except ImportError as exc:
         raise ConfigurationError(
             f"ATTENTIVE['BACKEND'] = {path!r} cannot be imported ({exc}). Use "
-            "'django_attentive.backends.http.HttpBackend', '.console.ConsoleBackend' "
-            "or '.locmem.LocmemBackend'."
+            "'django_attentive.backends.text_send.TextSendBackend', '.http.HttpBackend', "
+            "'.console.ConsoleBackend' or '.locmem.LocmemBackend'."
         ) from exc
-    return backend_class()

@@ -1,9 +1,11 @@
-"""What every transport shares: the payload shape and the result of a send."""
+"""What every transport shares: the payload shapes and the result of a send."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, ClassVar, NotRequired, TypedDict
+
+from ..exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from ..models import OutboundMessage
@@ -19,9 +21,38 @@ class MessagePayload(TypedDict):
     mediaUrl: NotRequired[str]
 
 
+class TextSendPayload(TypedDict):
+    """The JSON body of ``POST /v1/text/send`` (Attentive's current API)."""
+
+    to: str
+    subscriptionType: str  # "TRANSACTIONAL" or "MARKETING"
+    body: str
+    mediaUrl: NotRequired[str]
+    messageName: NotRequired[str]
+    useShortLinks: NotRequired[bool]
+    skipFatigue: NotRequired[bool]
+
+
+class EventUser(TypedDict):
+    phone: str
+
+
+class CustomEventPayload(TypedDict):
+    """The JSON body of ``POST /v1/events/custom``."""
+
+    type: str
+    properties: dict[str, str]
+    externalEventId: str
+    occurredAt: str
+    user: EventUser
+
+
+Payload = MessagePayload | TextSendPayload | CustomEventPayload
+
+
 @dataclass(frozen=True)
 class SendResult:
-    """Attentive accepted the message (HTTP 200)."""
+    """Attentive accepted the request (any 2xx)."""
 
     status_code: int
     response_body: str = ""
@@ -29,6 +60,7 @@ class SendResult:
 
 
 def build_payload(message: OutboundMessage) -> MessagePayload:
+    """A text as the Messages API takes it (the shape console and locmem keep too)."""
     payload: MessagePayload = {"to": message.to, "body": message.body}
     if message.message_id:
         payload["messageId"] = message.message_id
@@ -39,8 +71,49 @@ def build_payload(message: OutboundMessage) -> MessagePayload:
     return payload
 
 
+def build_event_payload(message: OutboundMessage) -> CustomEventPayload:
+    """A custom-event row as ``/v1/events/custom`` takes it; the phone is the row's ``to``."""
+    event = message.event or {}
+    return {
+        "type": str(event.get("type", "")),
+        "properties": dict(event.get("properties") or {}),
+        "externalEventId": str(event.get("externalEventId", "")),
+        "occurredAt": str(event.get("occurredAt", "")),
+        "user": {"phone": message.to},
+    }
+
+
 class BaseBackend:
-    """A transport. Subclasses implement ``send``; errors are raised as exceptions.APIError."""
+    """A transport: ``build_payload`` says what goes over the wire, ``send`` sends a text
+    and ``send_event`` a custom event; errors are raised as exceptions.APIError.
+    """
+
+    #: Where this transport's API lives when ATTENTIVE has no BASE_URL (None: the app default).
+    default_base_url: ClassVar[str | None] = None
+    #: Characters a body must not contain on this transport (validation refuses them).
+    forbidden_body_characters: ClassVar[str] = ""
+
+    def build_payload(self, message: OutboundMessage) -> Payload:
+        """The request body for ``message``: its event for a custom event, else its text."""
+        if message.is_event:
+            return build_event_payload(message)
+        return self.build_message_payload(message)
+
+    def build_message_payload(self, message: OutboundMessage) -> Payload:
+        return build_payload(message)
 
     def send(self, payload: MessagePayload) -> SendResult:
         raise NotImplementedError
+
+    def send_event(self, payload: CustomEventPayload) -> SendResult:
+        raise ConfigurationError(
+            f"{type(self).__name__} cannot post custom events; set ATTENTIVE['BACKEND'] to "
+            "'django_attentive.backends.text_send.TextSendBackend' or set "
+            "ORDER_EVENTS_AS to 'text'."
+        )
+
+    def send_payload(self, message: OutboundMessage, payload: Payload) -> SendResult:
+        """Send a payload from ``build_payload`` to the endpoint for the message's kind."""
+        if message.is_event:
+            return self.send_event(payload)  # type: ignore[arg-type]
+        return self.send(payload)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..privacy import mask_phone
-from .base import BaseBackend, MessagePayload, SendResult
+from .base import BaseBackend, CustomEventPayload, MessagePayload, SendResult
 
 
 class ConsoleBackend(BaseBackend):
@@ -14,5 +14,14 @@ class ConsoleBackend(BaseBackend):
             f" {key}={payload[key]}" for key in ("messageId", "type", "mediaUrl") if key in payload
         )
         sys.stdout.write(f"[attentive] to {mask_phone(payload['to'])}{extras}\n{payload['body']}\n")
+        sys.stdout.flush()
+        return SendResult(200, "", dict(payload))
+
+    def send_event(self, payload: CustomEventPayload) -> SendResult:
+        properties = "".join(f" {key}={value}" for key, value in payload["properties"].items())
+        sys.stdout.write(
+            f"[attentive] event {payload['type']!r} for {mask_phone(payload['user']['phone'])}"
+            f" id={payload['externalEventId']}{properties}\n"
+        )
         sys.stdout.flush()
         return SendResult(200, "", dict(payload))

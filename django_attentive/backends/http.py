@@ -1,9 +1,14 @@
-"""The real transport: ``POST {BASE_URL}/v1/messages`` over one keep-alive session per process."""
+"""HTTP to Attentive: one keep-alive session per process, the request and its failure modes,
+and the mapping of every answer to a result or a typed exception. ``HttpBackend`` is the
+archived Messages API (``POST {BASE_URL}/v1/messages``); text_send.py holds the current API.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
+from typing import ClassVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -16,15 +21,19 @@ from ..exceptions import (
     AuthenticationError,
     BadRequest,
     ConfigurationError,
+    RateLimited,
     RecipientError,
     TransientError,
 )
-from .base import BaseBackend, MessagePayload, SendResult
+from .base import BaseBackend, CustomEventPayload, MessagePayload, Payload, SendResult
 
 MESSAGES_PATH = "/v1/messages"
+CUSTOM_EVENTS_PATH = "/v1/events/custom"
 POOL_SIZE = 64  # enough for attentive_send_queued --concurrency up to 64 on one session
 RECIPIENT_REASONS = ("opted out", "opted-out", "opt out", "not found", "unsubscribed")
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# Attentive's limit is per second: with none left, the next second brings a fresh allowance.
+RATE_LIMIT_WINDOW_SECONDS = 1.0
 
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
@@ -44,22 +53,45 @@ def get_session() -> requests.Session:
     return _session
 
 
-def response_reason(text: str) -> str:
-    """Attentive's explanation from an error body: JSON of any common shape, or plain text."""
+@dataclass(frozen=True)
+class ErrorBody:
+    """What an error answer says: the reason, and Attentive's error id when it gives one."""
+
+    reason: str
+    error_id: str = ""
+
+    def __str__(self) -> str:
+        if self.error_id:
+            return f"{self.reason} (Attentive error id {self.error_id})"
+        return self.reason
+
+
+def parse_error_body(text: str) -> ErrorBody:
+    """Read an error body of any common shape: the current API's
+    ``{"error": {"id": ..., "message": ...}}``, the Messages API's ``{"message": ...}``,
+    other JSON, or plain text.
+    """
     try:
         data = json.loads(text)
     except ValueError:
-        return text.strip()[:500]
+        return ErrorBody(text.strip()[:500])
     if isinstance(data, dict):
         for key in ("message", "error", "errors", "detail", "description"):
             value = data.get(key)
+            error_id = ""
             if isinstance(value, dict):
+                error_id = str(value.get("id") or "")[:100]
                 value = value.get("message") or json.dumps(value)
             if isinstance(value, list):
                 value = "; ".join(str(item) for item in value)
             if value:
-                return str(value)[:500]
-    return text.strip()[:500]
+                return ErrorBody(str(value)[:500], error_id)
+    return ErrorBody(text.strip()[:500])
+
+
+def response_reason(text: str) -> str:
+    """Attentive's explanation from an error body: JSON of any common shape, or plain text."""
+    return parse_error_body(text).reason
 
 
 def _request_never_left(exc: requests.ConnectionError) -> bool:
@@ -70,18 +102,37 @@ def _request_never_left(exc: requests.ConnectionError) -> bool:
     return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _number_header(response: requests.Response, name: str) -> float | None:
+    value = response.headers.get(name)
     try:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
 
 
+def _retry_after(response: requests.Response) -> float | None:
+    return _number_header(response, "Retry-After")
+
+
+def _rate_limited(response: requests.Response, reason: str, details: dict) -> RateLimited:
+    limit = _number_header(response, "x-ratelimit-limit")
+    remaining = _number_header(response, "x-ratelimit-remaining")
+    retry_after = _retry_after(response)
+    if retry_after is None and remaining == 0:
+        retry_after = RATE_LIMIT_WINDOW_SECONDS
+    return RateLimited(
+        f"Attentive's rate limit was reached: {reason}",
+        limit=None if limit is None else int(limit),
+        remaining=None if remaining is None else int(remaining),
+        retry_after=retry_after,
+        **details,
+    )
+
+
 def error_for_response(response: requests.Response) -> APIError:
     """Map a non-2xx answer to the exception that says what to do about it."""
     code, text = response.status_code, response.text
-    reason = response_reason(text) or response.reason or "no reason given"
+    reason = str(parse_error_body(text)) or response.reason or "no reason given"
     details = {"status_code": code, "response_body": text}
     if code in (401, 403):
         return AuthenticationError(
@@ -95,6 +146,8 @@ def error_for_response(response: requests.Response) -> APIError:
         if any(marker in reason.lower() for marker in RECIPIENT_REASONS):
             return RecipientError(f"Attentive will not text this number: {reason}", **details)
         return BadRequest(f"Attentive rejected the message: {reason}", **details)
+    if code == 429:
+        return _rate_limited(response, reason, details)
     if code in RETRYABLE_STATUS or code >= 500:
         return TransientError(
             f"Attentive could not take the message now: {reason}",
@@ -104,20 +157,38 @@ def error_for_response(response: requests.Response) -> APIError:
     return BadRequest(f"Attentive answered {code}: {reason}", **details)
 
 
-class HttpBackend(BaseBackend):
-    """Sends through Attentive's Messages API (or the fake, at the same path)."""
+class AttentiveHttpBackend(BaseBackend):
+    """What both Attentive transports share: post JSON with the Bearer token, map the answer.
+
+    A transport sets ``message_path`` and, if its body differs from the Messages API's,
+    overrides ``build_message_payload``. Custom events go to ``/v1/events/custom``.
+    """
+
+    message_path: ClassVar[str]
+    #: Added to the "token is empty" error: which token this transport wants.
+    token_kind: ClassVar[str] = "Attentive's API token"
 
     def send(self, payload: MessagePayload) -> SendResult:
+        return self.post(self.message_path, payload)
+
+    def send_event(self, payload: CustomEventPayload) -> SendResult:
+        return self.post(CUSTOM_EVENTS_PATH, payload)
+
+    def base_url(self) -> str:
+        return conf.base_url(self.default_base_url)
+
+    def post(self, path: str, payload: Payload) -> SendResult:
+        """POST ``payload`` to ``path``; a typed exception for anything but a 2xx."""
         token = conf.api_token()
         if not token:
             raise ConfigurationError(
-                "ATTENTIVE['API_TOKEN'] is empty; the http backend needs Attentive's token "
-                "(or set BACKEND to the console or locmem backend)."
+                f"ATTENTIVE['API_TOKEN'] is empty; {type(self).__name__} needs "
+                f"{self.token_kind} (or set BACKEND to the console or locmem backend)."
             )
         connect_timeout, read_timeout = conf.timeout()
         try:
             response = get_session().post(
-                conf.base_url() + MESSAGES_PATH,
+                self.base_url() + path,
                 json=payload,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 timeout=(connect_timeout, read_timeout),
@@ -143,7 +214,17 @@ class HttpBackend(BaseBackend):
             raise TransientError(f"Could not send to Attentive: {exc}; nothing was sent") from exc
         if 200 <= response.status_code < 300:
             return SendResult(response.status_code, response.text, _json_object(response.text))
-        raise error_for_response(response)
+        raise self.error_for_response(response)
+
+    def error_for_response(self, response: requests.Response) -> APIError:
+        return error_for_response(response)
+
+
+class HttpBackend(AttentiveHttpBackend):
+    """Sends through Attentive's archived Messages API (or the fake, at the same path)."""
+
+    message_path = MESSAGES_PATH
+    token_kind = "Attentive's legacy Messages API token"
 
 
 def _json_object(text: str) -> dict[str, object]:

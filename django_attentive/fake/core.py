@@ -1,7 +1,10 @@
-"""The fake Attentive itself: ``POST /v1/messages`` plus control endpoints, with no transport.
+"""The fake Attentive itself, with no transport: the archived ``POST /v1/messages``, the current
+API's ``POST /v1/text/send`` and ``POST /v1/events/custom``, plus control endpoints.
 
-Both front ends (the Django views and the standalone server) hand each request to
-``FakeAttentive.handle`` and write back the ``FakeResponse`` it returns.
+Every API endpoint runs the same pipeline (latency, forced answers, faults, token, JSON, its
+own checks, recording), so the knobs work whichever transport a project uses. Both front
+ends (the Django views and the standalone server) hand each request to ``FakeAttentive.handle``
+and write back the ``FakeResponse`` it returns.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -22,6 +26,9 @@ from urllib.parse import parse_qs, urlsplit
 import phonenumbers
 
 MESSAGES_PATH = "/v1/messages"
+TEXT_SEND_PATH = "/v1/text/send"
+CUSTOM_EVENTS_PATH = "/v1/events/custom"
+TEXT_PATHS = (MESSAGES_PATH, TEXT_SEND_PATH)
 CONTROL_PREFIX = "/_fake/"
 TRANSACTIONAL = "TRANSACTIONAL"
 MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
@@ -40,6 +47,14 @@ BAD_NUMBER = "Invalid or unmatched phone number"
 OPTED_OUT = "Subscriber is opted-out"
 NOT_FOUND = "Subscriber not found"
 FAULT_ERROR = "Service temporarily unavailable (fake fault)"
+BAD_SUBSCRIPTION_TYPE = "subscriptionType must be TRANSACTIONAL or MARKETING"
+MESSAGE_NAME_NEEDED = "messageName is required when useShortLinks is true"
+BRACES_DROPPED = "Attentive drops a body containing { or } without saying so"
+BAD_EVENT_TYPE = "type is required and may not contain any of " + "\"'(){}[]\\|,"
+BAD_PROPERTIES = "properties must be a JSON object"
+BAD_OCCURRED_AT = "occurredAt must be an RFC 3339 date-time"
+MISSING_USER = "user.phone (or another identifier) is required"
+EVENT_TYPE_FORBIDDEN = "\"'(){}[]\\|,"
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -114,8 +129,31 @@ def json_response(
 def error_response(
     status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> FakeResponse:
-    """Build Attentive's error shape, ``{"status": <code>, "message": "<reason>"}``."""
+    """Build the Messages API's error shape, ``{"status": <code>, "message": "<reason>"}``."""
     return json_response(status, {"status": status, "message": message}, headers)
+
+
+def current_error_response(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> FakeResponse:
+    """Build the current API's error shape, ``{"error": {"id": ..., "message": ...}}``."""
+    error = {"id": uuid.uuid4().hex, "message": message}
+    return json_response(status, {"error": error}, headers)
+
+
+Check = Callable[["FakeConfig", dict[str, Any]], "tuple[int, str] | None"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One API endpoint: its checks after token and JSON, its error shape and its success."""
+
+    path: str
+    check: Check
+    error: Callable[..., FakeResponse]
+    accept: Callable[[dict[str, Any]], FakeResponse]
+    #: Accepted but silently not delivered (Attentive's brace rule): why, or None.
+    dropped: Callable[[dict[str, Any]], str | None] = lambda payload: None
 
 
 def to_e164(number: str) -> str | None:
@@ -240,7 +278,8 @@ class FakeAttentive:
         self._lock = threading.Lock()
         self._config = FakeConfig()
         self._random = random.Random()
-        self._records: list[RecordedMessage] = []
+        self._records: list[tuple[str, dict[str, Any]]] = []  # (endpoint path, record)
+        self._event_ids: set[object] = set()
         self._seq = 0
         self._forced: deque[_ForcedAnswer] = deque()
         self.configure(**knobs)
@@ -269,6 +308,7 @@ class FakeAttentive:
             self._config = FakeConfig()
             self._random = random.Random()
             self._records.clear()
+            self._event_ids.clear()
             self._seq = 0
             self._forced.clear()
 
@@ -279,7 +319,10 @@ class FakeAttentive:
         count: int = 1,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Answer the next ``count`` message requests with ``status``, recording nothing."""
+        """Answer the next ``count`` API requests (any endpoint) with ``status``, recording nothing.
+
+        ``headers`` go out with each answer, e.g. ``{"x-ratelimit-remaining": "0"}`` on a 429.
+        """
         status = int(status)
         if not 100 <= status <= 599:
             raise ValueError(f"status must be an HTTP status code, not {status!r}.")
@@ -291,16 +334,45 @@ class FakeAttentive:
 
     @property
     def messages(self) -> list[RecordedMessage]:
-        """A copy of every accepted message, oldest first."""
+        """A copy of every message accepted on ``/v1/messages``, oldest first."""
         return self.messages_since(0)
 
     def messages_since(self, seq: int) -> list[RecordedMessage]:
-        """A copy of the accepted messages whose ``seq`` is greater than ``seq``."""
+        """A copy of the ``/v1/messages`` messages whose ``seq`` is greater than ``seq``."""
         with self._lock:
-            return [dict(m) for m in self._records if m["seq"] > seq]  # type: ignore[misc]
+            return [
+                dict(record)  # type: ignore[misc]
+                for path, record in self._records
+                if path == MESSAGES_PATH and record["seq"] > seq
+            ]
+
+    def records(
+        self, endpoint: str | Iterable[str] | None = None, since: int = 0
+    ) -> list[dict[str, Any]]:
+        """A copy of what one endpoint (or several, or all) accepted, each tagged ``endpoint``."""
+        paths = {endpoint} if isinstance(endpoint, str) else set(endpoint or ENDPOINTS)
+        unknown = paths - set(ENDPOINTS)
+        if unknown:
+            raise ValueError(f"Unknown endpoints {sorted(unknown)}; choose from {list(ENDPOINTS)}.")
+        with self._lock:
+            return [
+                {**record, "endpoint": path}
+                for path, record in self._records
+                if path in paths and record["seq"] > since
+            ]
+
+    @property
+    def texts(self) -> list[dict[str, Any]]:
+        """Every text accepted on ``/v1/messages`` or ``/v1/text/send``, oldest first."""
+        return self.records(TEXT_PATHS)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every custom event accepted on ``/v1/events/custom``, oldest first."""
+        return self.records(CUSTOM_EVENTS_PATH)
 
     def clear(self) -> int:
-        """Forget recorded messages (``seq`` keeps counting) and return how many there were."""
+        """Forget recorded requests (``seq`` keeps counting) and return how many there were."""
         with self._lock:
             count = len(self._records)
             self._records.clear()
@@ -312,37 +384,40 @@ class FakeAttentive:
         """Answer one HTTP request; ``path`` is relative to the fake's root and may have a query."""
         url = urlsplit(path)
         route = url.path.rstrip("/") or "/"
-        if route == MESSAGES_PATH:
-            return self._send_message(method.upper(), headers, body)
+        if route in ENDPOINTS:
+            return self._serve(ENDPOINTS[route], method.upper(), headers, body)
         if url.path.startswith(CONTROL_PREFIX):
             return self._control(method.upper(), route, parse_qs(url.query), body)
         return error_response(404, f"No such endpoint: {url.path}")
 
-    def _send_message(self, method: str, headers: Mapping[str, str], body: bytes) -> FakeResponse:
+    def _serve(
+        self, endpoint: Endpoint, method: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
         config = self.settings
         if config.latency:
             time.sleep(config.latency)
         if method != "POST":
-            return error_response(405, f"Method {method} not allowed", {"Allow": "POST"})
+            return endpoint.error(405, f"Method {method} not allowed", {"Allow": "POST"})
         with self._lock:
             forced = self._forced.popleft() if self._forced else None
             fault = self._draw_fault(config)
         if forced is not None:
-            return error_response(forced.status, forced.message, forced.headers)
+            return endpoint.error(forced.status, forced.message, forced.headers)
         if fault == "error":
-            return error_response(503, FAULT_ERROR)
+            return endpoint.error(503, FAULT_ERROR)
         if fault == "drop":
             return FakeResponse(0, drop=True)
-        rejection, payload = self._check(config, headers, body)
+        payload, rejection = self._parse(config, headers, body)
+        if rejection is None:
+            rejection = endpoint.check(config, payload)
         if rejection is not None:
-            return rejection
-        self._record(payload)
+            return endpoint.error(*rejection)
+        self._record(endpoint, payload)
         if fault == "drop_after":
             return FakeResponse(0, drop=True)
         if fault == "slow":
             time.sleep(config.slow_seconds)
-        echo = {key: payload[key] for key in ("to", "body", "messageId") if key in payload}
-        return json_response(200, echo)
+        return endpoint.accept(payload)
 
     def _draw_fault(self, config: FakeConfig) -> FaultKind | None:
         if not config.fault_rate or not config.fault_kinds:
@@ -351,42 +426,35 @@ class FakeAttentive:
             return None
         return self._random.choice(config.fault_kinds)
 
-    def _check(
+    def _parse(
         self, config: FakeConfig, headers: Mapping[str, str], body: bytes
-    ) -> tuple[FakeResponse | None, dict[str, Any]]:
+    ) -> tuple[dict[str, Any], tuple[int, str] | None]:
+        """The token first, then the body as a JSON object: the same for every endpoint."""
         token = _bearer_token(headers)
         if token is None or (config.token is not None and token != config.token):
-            return error_response(403, INVALID_TOKEN), {}
+            return {}, (403, INVALID_TOKEN)
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             payload = None
         if not isinstance(payload, dict):
-            return error_response(400, NOT_AN_OBJECT), {}
-        missing = [key for key in ("to", "body") if key not in payload]
-        if missing:
-            return error_response(500, MISSING_PARAMETERS.format(", ".join(missing))), {}
-        to, text = payload["to"], payload["body"]
-        if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
-            return error_response(400, INVALID_INPUT), {}
-        if "type" in payload and payload["type"] != TRANSACTIONAL:
-            return error_response(400, BAD_TYPE), {}
-        if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
-            return error_response(400, BAD_MEDIA_URL), {}
-        e164 = to_e164(to)
-        if e164 is None:
-            return error_response(404, BAD_NUMBER), {}
-        if e164 in config.opted_out:
-            return error_response(400, OPTED_OUT), {}
-        if e164 in config.unknown:
-            return error_response(400, NOT_FOUND), {}
-        return None, payload
+            return {}, (400, NOT_AN_OBJECT)
+        return payload, None
 
-    def _record(self, payload: Mapping[str, Any]) -> None:
+    def _record(self, endpoint: Endpoint, payload: Mapping[str, Any]) -> None:
         received_at = datetime.now(UTC).isoformat()
+        extra: dict[str, Any] = {}
+        if (reason := endpoint.dropped(dict(payload))) is not None:
+            extra["dropped"] = reason
         with self._lock:
+            if endpoint.path == CUSTOM_EVENTS_PATH:
+                external_id = payload.get("externalEventId")
+                if external_id and external_id in self._event_ids:
+                    extra["duplicate"] = True
+                self._event_ids.add(external_id)
             self._seq += 1
-            self._records.append({**payload, "received_at": received_at, "seq": self._seq})  # type: ignore[typeddict-item]
+            record = {**payload, **extra, "received_at": received_at, "seq": self._seq}
+            self._records.append((endpoint.path, record))
 
     def _control(
         self, method: str, route: str, query: Mapping[str, list[str]], body: bytes
@@ -394,6 +462,7 @@ class FakeAttentive:
         name = route.removeprefix(CONTROL_PREFIX.rstrip("/")).strip("/")
         allowed = {
             "messages": ("GET", "DELETE"),
+            "records": ("GET",),
             "config": ("GET", "POST"),
             "reset": ("POST",),
             "fail_next": ("POST",),
@@ -411,6 +480,10 @@ class FakeAttentive:
                 return json_response(200, {"count": len(messages), "messages": messages})
             if name == "messages":
                 return json_response(200, {"cleared": self.clear()})
+            if name == "records":
+                since = int(query.get("since", ["0"])[0] or 0)
+                records = self.records(query.get("endpoint") or None, since)
+                return json_response(200, {"count": len(records), "records": records})
             if name == "config" and method == "GET":
                 return json_response(200, self.settings.as_json())
             if name == "config":
@@ -441,6 +514,106 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return f"HTTP {status}"
+
+
+# ---------------------------------------------------------------- the endpoints' own checks
+
+
+def _check_recipient(config: FakeConfig, to: str) -> tuple[int, str] | None:
+    e164 = to_e164(to)
+    if e164 is None:
+        return 404, BAD_NUMBER
+    if e164 in config.opted_out:
+        return 400, OPTED_OUT
+    if e164 in config.unknown:
+        return 400, NOT_FOUND
+    return None
+
+
+def _check_message(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
+    """``/v1/messages``, as the seed describes it."""
+    missing = [key for key in ("to", "body") if key not in payload]
+    if missing:
+        return 500, MISSING_PARAMETERS.format(", ".join(missing))
+    to, text = payload["to"], payload["body"]
+    if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
+        return 400, INVALID_INPUT
+    if "type" in payload and payload["type"] != TRANSACTIONAL:
+        return 400, BAD_TYPE
+    if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
+        return 400, BAD_MEDIA_URL
+    return _check_recipient(config, to)
+
+
+def _check_text_send(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
+    """``/v1/text/send``: to, body and subscriptionType required; messageName for short links."""
+    missing = [key for key in ("to", "body", "subscriptionType") if key not in payload]
+    if missing:
+        return 400, MISSING_PARAMETERS.format(", ".join(missing))
+    to, text = payload["to"], payload["body"]
+    if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
+        return 400, INVALID_INPUT
+    if payload["subscriptionType"] not in SUBSCRIPTION_TYPES:
+        return 400, BAD_SUBSCRIPTION_TYPE
+    if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
+        return 400, BAD_MEDIA_URL
+    if payload.get("useShortLinks") is True and not payload.get("messageName"):
+        return 400, MESSAGE_NAME_NEEDED
+    return _check_recipient(config, to)
+
+
+def _braces_dropped(payload: dict[str, Any]) -> str | None:
+    body = str(payload.get("body", ""))
+    return BRACES_DROPPED if "{" in body or "}" in body else None
+
+
+def _rfc3339_ok(value: object) -> bool:
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _check_event(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
+    """``/v1/events/custom``: a clean type, object properties, RFC 3339 time, a user."""
+    event_type = payload.get("type")
+    if (
+        not isinstance(event_type, str)
+        or not event_type.strip()
+        or any(char in EVENT_TYPE_FORBIDDEN for char in event_type)
+    ):
+        return 400, BAD_EVENT_TYPE
+    if "properties" in payload and not isinstance(payload["properties"], dict):
+        return 400, BAD_PROPERTIES
+    if "occurredAt" in payload and not _rfc3339_ok(payload["occurredAt"]):
+        return 400, BAD_OCCURRED_AT
+    user = payload.get("user")
+    phone = user.get("phone") if isinstance(user, dict) else None
+    if not isinstance(phone, str) or not phone.strip():
+        return 400, MISSING_USER
+    return _check_recipient(config, phone)
+
+
+def _echo_message(payload: dict[str, Any]) -> FakeResponse:
+    return json_response(200, {k: payload[k] for k in ("to", "body", "messageId") if k in payload})
+
+
+def _accepted(payload: dict[str, Any]) -> FakeResponse:
+    return FakeResponse(202)
+
+
+SUBSCRIPTION_TYPES = frozenset({TRANSACTIONAL, "MARKETING"})
+ENDPOINTS: dict[str, Endpoint] = {
+    MESSAGES_PATH: Endpoint(MESSAGES_PATH, _check_message, error_response, _echo_message),
+    TEXT_SEND_PATH: Endpoint(
+        TEXT_SEND_PATH, _check_text_send, current_error_response, _accepted, _braces_dropped
+    ),
+    CUSTOM_EVENTS_PATH: Endpoint(
+        CUSTOM_EVENTS_PATH, _check_event, current_error_response, _accepted
+    ),
+}
 
 
 fake = FakeAttentive()

@@ -28,7 +28,7 @@ def _to_django(response: FakeResponse) -> HttpResponse:
 
 @csrf_exempt
 def endpoint(request: HttpRequest, route: str, rest: str = "") -> HttpResponse:
-    """Hand the request to the fake: ``/v1/messages`` or a ``/_fake/...`` control endpoint."""
+    """Hand the request to the fake: an API endpoint or a ``/_fake/...`` control endpoint."""
     path = route + rest
     query = request.META.get("QUERY_STRING", "")
     if query:
@@ -38,7 +38,7 @@ def endpoint(request: HttpRequest, route: str, rest: str = "") -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    """List what the fake accepted, newest first; POST clears it."""
+    """List what the fake accepted on every endpoint, newest first; POST clears it."""
     if request.method == "POST":
         fake.clear()
         return redirect("attentive_fake:inbox")
@@ -49,7 +49,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         context.update(admin.site.each_context(request))
     context.update(
         title="Fake Attentive inbox",
-        received=list(reversed(fake.messages)),
+        received=list(reversed(fake.records())),
         settings=fake.settings,
     )
     return render(request, "django_attentive/fake/inbox.html", context)

@@ -102,6 +102,12 @@
       if (media && media.value.trim()) {
         counter.append(line("attentive-counter-mms", "With an image URL this goes out as MMS."));
       }
+      const refused = Array.from(body.value).find((ch) => config.forbidden_characters.includes(ch));
+      if (refused) {
+        // The transport drops such a text without saying so (the current API's brace rule).
+        counter.append(line("errornote attentive-counter-forbidden",
+          config.forbidden_message.replace("%s", refused)));
+      }
       if (body.value.length > config.max_body_length) {
         counter.append(line("errornote", "Too long: at most " + config.max_body_length + " characters."));
       }
