@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS": ("21:00", "08:00"),
     "ORDER_TEMPLATES": {},
     "ORDER_PHONE": None,
+    "WEBHOOK_SECRET": "",
+    "WEBHOOK_MAX_AGE": 86400,
 }
 
 
@@ -91,3 +94,19 @@ def order_templates() -> dict[str, str | None]:
 def order_phone() -> str | None:
     """Where an order keeps its phone: an attribute path, or a dotted path to a callable."""
     return get("ORDER_PHONE") or None
+
+
+def quiet_hours() -> tuple[time, time] | None:
+    """The (start, end) of the recipient-local quiet window, or None when it is off."""
+    from .quiet_hours import parse_window
+
+    return parse_window(get("QUIET_HOURS"))
+
+
+def webhook_secret() -> str:
+    return get("WEBHOOK_SECRET") or ""
+
+
+def webhook_max_age() -> float:
+    """Seconds after which a webhook event is too old to lift a suppression."""
+    return float(get("WEBHOOK_MAX_AGE"))
