@@ -70,9 +70,7 @@ def parse_event(body: bytes) -> Event:
         raise MalformedEvent("The body is not JSON.") from None
     if not isinstance(payload, dict):
         raise MalformedEvent("The body is not a JSON object.")
-    if "\\u0000" in json.dumps(payload):
-        # PostgreSQL cannot store NUL characters in text or jsonb.
-        raise MalformedEvent("The body contains NUL characters.")
+    _check_storable(payload)
     kind = payload.get("type")
     if not isinstance(kind, str) or not kind or len(kind) > MAX_TYPE_LENGTH:
         raise MalformedEvent('The event has no "type".')
@@ -85,6 +83,17 @@ def parse_event(body: bytes) -> Event:
         payload=payload,
         occurred_at=_timestamp(payload.get("timestamp")),
     )
+
+
+def _check_storable(payload: dict) -> None:
+    """PostgreSQL stores neither NUL characters nor lone surrogates in text or jsonb."""
+    text = json.dumps(payload, ensure_ascii=False)
+    if "\\u0000" in text:
+        raise MalformedEvent("The body contains NUL characters.")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise MalformedEvent("The body contains invalid Unicode (a lone surrogate).") from None
 
 
 def _refuse_constant(name: str) -> None:
