@@ -34,3 +34,20 @@ def test_unknown_region_code_is_an_error(attentive):
 def test_unknown_backend_path_is_an_error(attentive):
     attentive(BACKEND="django_attentive.backends.nope.Backend")
     assert ids() == ["django_attentive.E004"]
+
+
+def test_no_webhook_secret_warns(attentive):
+    attentive(WEBHOOK_SECRET="")
+    assert ids() == ["django_attentive.W007"]
+
+
+def test_malformed_quiet_hours_is_an_error(attentive):
+    attentive(QUIET_HOURS="21:00-08:00")
+    errors = check_settings()
+    assert [e.id for e in errors] == ["django_attentive.E006"]
+    assert "QUIET_HOURS" in errors[0].msg
+
+
+def test_quiet_hours_default_is_valid(attentive):
+    attentive(QUIET_HOURS=("21:00", "08:00"))
+    assert ids() == []
