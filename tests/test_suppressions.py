@@ -342,3 +342,17 @@ def test_message_page_and_list_say_why_a_text_was_suppressed():
     )
     listing = client.get(reverse("admin:django_attentive_outboundmessage_changelist"))
     assert b'title="Not sent: the number is on the suppression list' in listing.content
+
+
+def test_composing_to_a_suppressed_number_says_it_was_not_sent():
+    suppress(NUMBER)
+    client = _staff("sender", "send_message", "view_outboundmessage")
+    compose = reverse("admin:django_attentive_outboundmessage_compose")
+    data = {"recipients": NUMBER, "body": "Sale", "token": "t1", "_send": "1"}
+    page = client.post(compose, data, follow=True)
+    assert b": Not sent: the number is on the suppression list" in page.content
+    assert OutboundMessage.objects.get().status == Status.SUPPRESSED
+    bulk = {**data, "recipients": f"{NUMBER}\n+12015550199", "_confirm": "1", "token": "t2"}
+    bulk.pop("_send")
+    page = client.post(compose, bulk, follow=True)
+    assert b"1 of them are on the suppression list" in page.content
