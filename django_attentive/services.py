@@ -631,7 +631,10 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
     window = conf.quiet_hours()
     if transactional or window is None:
         return None
-    allowed = quiet_hours.allowed_at(to, due, window)
+    naive = timezone.is_naive(due)  # a project with USE_TZ = False
+    allowed = quiet_hours.allowed_at(to, timezone.make_aware(due) if naive else due, window)
+    if naive:
+        allowed = timezone.make_naive(allowed)
     if allowed <= due:
         return None
     note = (
