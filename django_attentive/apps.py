@@ -9,7 +9,9 @@ class AttentiveConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+        from .privacy import install_log_filter
 
+        install_log_filter()
         self._connect_order_events()
 
     def _connect_order_events(self) -> None:

@@ -24,6 +24,8 @@ def check_settings(app_configs: object = None, **kwargs: object) -> list:
         *_check_regions(),
         *_check_text_send(),
         *_check_order_events_as(),
+        *_check_quiet_hours(),
+        *_check_webhook_secret(),
     ]
 
 
@@ -173,3 +175,31 @@ def _check_order_events_as() -> list:
             )
         ]
     return []
+
+
+def _check_quiet_hours() -> list:
+    try:
+        conf.quiet_hours()
+    except ValueError as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Write QUIET_HOURS as ('21:00', '08:00'): recipient-local start and end.",
+                id="django_attentive.E008",
+            )
+        ]
+    return []
+
+
+def _check_webhook_secret() -> list:
+    if conf.webhook_secret():
+        return []
+    return [
+        Warning(
+            "ATTENTIVE['WEBHOOK_SECRET'] is empty: the webhook endpoint refuses every event, so "
+            "opt-outs reach the suppression list only through Attentive's 400 and 404 answers.",
+            hint="Set it to the webhook's signing key from Attentive (from the environment, e.g. "
+            "ATTENTIVE_WEBHOOK_SECRET), or silence django_attentive.W007 if you use no webhooks.",
+            id="django_attentive.W007",
+        )
+    ]

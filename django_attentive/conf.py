@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "TEXT_SEND": {},
     "ORDER_EVENTS_AS": "text",
     "ORDER_EVENT_PROPERTIES": None,
+    "WEBHOOK_SECRET": "",
+    "WEBHOOK_MAX_AGE": 86400,
 }
 
 TEXT_SEND_OPTIONS = ("messageName", "useShortLinks", "skipFatigue")
@@ -115,3 +118,19 @@ def order_events_as() -> str:
 def order_event_properties() -> object:
     """A callable (or its dotted path) giving a custom event's properties from the order."""
     return get("ORDER_EVENT_PROPERTIES") or None
+
+
+def quiet_hours() -> tuple[time, time] | None:
+    """The (start, end) of the recipient-local quiet window, or None when it is off."""
+    from .quiet_hours import parse_window
+
+    return parse_window(get("QUIET_HOURS"))
+
+
+def webhook_secret() -> str:
+    return get("WEBHOOK_SECRET") or ""
+
+
+def webhook_max_age() -> float:
+    """Seconds after which a webhook event is too old to lift a suppression."""
+    return float(get("WEBHOOK_MAX_AGE"))

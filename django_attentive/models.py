@@ -1,4 +1,4 @@
-"""The outbox (OutboundMessage) and the send log (SendAttempt)."""
+"""The outbox (OutboundMessage), the send log (SendAttempt), templates, and compliance records."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -200,3 +201,69 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SuppressionReason(models.TextChoices):
+    OPTED_OUT = "opted_out", _("Opted out")
+    NOT_FOUND = "not_found", _("Not found")
+    MANUAL = "manual", _("Added by hand")
+    WEBHOOK = "webhook", _("Unsubscribed (webhook)")
+
+
+class Suppression(models.Model):
+    """A number the app never texts: it opted out, is unknown to Attentive, or was blocked."""
+
+    number = models.CharField(
+        _("number"), max_length=20, unique=True, help_text=_("E.164, e.g. +12015550123")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=SuppressionReason.choices)
+    source = models.CharField(
+        _("source"),
+        max_length=255,
+        blank=True,
+        help_text=_("What added it: a text's HTTP answer, a webhook event, an admin user."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("suppressed since"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppression list")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_reason_display()})"
+
+
+class WebhookOutcome(models.TextChoices):
+    SUPPRESSED = "suppressed", _("Number suppressed")
+    LIFTED = "lifted", _("Suppression lifted")
+    IGNORED = "ignored", _("Nothing to do")
+
+
+class WebhookEvent(models.Model):
+    """One event Attentive posted to the webhook, stored once however often it is retried."""
+
+    dedup_key = models.CharField(
+        _("deduplication key"),
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of the event's id, or of the raw body when it has none."),
+    )
+    type = models.CharField(_("type"), max_length=100)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    occurred_at = models.DateTimeField(
+        _("occurred at"), null=True, blank=True, help_text=_("The event's own timestamp.")
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=WebhookOutcome.choices)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.received_at:%Y-%m-%d %H:%M:%S}"

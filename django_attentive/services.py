@@ -8,20 +8,36 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from . import conf, custom_events, dispatch, retry, signals
+from . import conf, custom_events, dispatch, quiet_hours, retry, signals
 from .backends import BaseBackend, SendResult, build_payload, get_backend
 from .backends.base import Payload
-from .exceptions import AmbiguousError, AttentiveError, ConfigurationError, InvalidMessage
-from .models import Kind, OutboundMessage, Outcome, SendAttempt, Source, Status
+from .exceptions import (
+    AmbiguousError,
+    AttentiveError,
+    ConfigurationError,
+    InvalidMessage,
+    RecipientError,
+)
+from .models import (
+    Kind,
+    OutboundMessage,
+    Outcome,
+    SendAttempt,
+    Source,
+    Status,
+    Suppression,
+    SuppressionReason,
+    WebhookEvent,
+)
 from .privacy import mask_phone, mask_phones_in
 from .validation import normalize_phone, validate_message
 
@@ -88,14 +104,17 @@ def send_message(
         raise
     if source not in Source.values:
         raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
+    suppression = Suppression.objects.filter(number=clean.to).first()
+    status, next_attempt_at, note = _admit(clean.to, transactional, send_at, suppression)
     message = OutboundMessage(
         to=clean.to,
         body=clean.body,
         media_url=clean.media_url,
         message_id=clean.message_id,
         message_type=clean.message_type,
-        status=Status.QUEUED,
-        next_attempt_at=send_at,
+        status=status,
+        next_attempt_at=next_attempt_at,
+        last_error=note,
         idempotency_key=idempotency_key or None,
         source=source,
         created_by=created_by,
@@ -104,8 +123,11 @@ def send_message(
     stored = _insert_once(message)
     if stored is not message:
         return stored
+    if status == Status.SUPPRESSED:
+        logger.info("Text #%s to %s is suppressed; not sent", message.pk, mask_phone(message.to))
+        return message
     logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
-    dispatch.schedule_delivery(message.pk, send_at)
+    dispatch.schedule_delivery(message.pk, next_attempt_at)
     return message
 
 
@@ -113,7 +135,7 @@ def _insert_once(message: OutboundMessage) -> OutboundMessage:
     """Save a new row; if its idempotency key is taken, return the row that holds it instead.
 
     Insert first and look up only on conflict, so a keyed send costs no extra query on the
-    common path (order events must stay within 3 queries).
+    common path (order events must stay within 4 queries).
     """
     try:
         with transaction.atomic():
@@ -167,20 +189,26 @@ def send_bulk(
         errors["to"] = ["Enter at least one recipient."]
     if errors:
         raise InvalidMessage(errors)
-    rows = [
-        OutboundMessage(
-            to=number,
-            body=clean.body,
-            media_url=clean.media_url,
-            message_id=clean.message_id,
-            message_type=clean.message_type,
-            status=Status.QUEUED,
-            next_attempt_at=send_at,
-            source=source,
-            created_by=created_by,
+    suppressed = suppressions_for(numbers)
+    rows = []
+    for number in numbers:
+        status, next_attempt_at, note = _admit(
+            number, transactional, send_at, suppressed.get(number)
         )
-        for number in numbers
-    ]
+        rows.append(
+            OutboundMessage(
+                to=number,
+                body=clean.body,
+                media_url=clean.media_url,
+                message_id=clean.message_id,
+                message_type=clean.message_type,
+                status=status,
+                next_attempt_at=next_attempt_at,
+                last_error=note,
+                source=source,
+                created_by=created_by,
+            )
+        )
     with transaction.atomic():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
         if created and created[0].pk is None:  # databases that return no ids from bulk inserts
@@ -189,8 +217,13 @@ def send_bulk(
                     created_by=created_by, body=clean.body, to__in=list(numbers)
                 ).order_by("-pk")[: len(rows)]
             )
-    logger.info("Queued %s texts in bulk", len(created))
-    dispatch.schedule_bulk_delivery([message.pk for message in created], send_at)
+    logger.info("Queued %s texts in bulk (%s suppressed)", len(created), len(suppressed))
+    waves: dict[datetime | None, list[int]] = {}
+    for message in created:
+        if message.status == Status.QUEUED:
+            waves.setdefault(message.next_attempt_at, []).append(message.pk)
+    for run_after, pks in waves.items():
+        dispatch.schedule_bulk_delivery(pks, run_after)
     return created
 
 
@@ -270,9 +303,11 @@ def claim_batch(limit: int, *, holder: str | None = None) -> list[OutboundMessag
         if not pks:
             return []
         due_messages().filter(pk__in=pks).update(claimed_at=now, claimed_by=mark, updated_at=now)
-    return list(
-        OutboundMessage.objects.filter(pk__in=pks, status=Status.QUEUED, claimed_by=mark).order_by(
-            "pk"
+    return screen(
+        list(
+            OutboundMessage.objects.filter(
+                pk__in=pks, status=Status.QUEUED, claimed_by=mark
+            ).order_by("pk")
         )
     )
 
@@ -342,7 +377,12 @@ def claim(message_pk: int, *, holder: str | None = None) -> OutboundMessage | No
     )
     if not claimed:
         return None
-    return OutboundMessage.objects.get(pk=message_pk)
+    message = OutboundMessage.objects.get(pk=message_pk)
+    if screen([message]):
+        return message
+    if message.status == Status.QUEUED:  # held for quiet hours: a task picks it up then
+        dispatch.schedule_delivery(message.pk, message.next_attempt_at)
+    return None
 
 
 def deliver_many(message_pks: Iterable[int]) -> int:
@@ -410,10 +450,11 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
     now = timezone.now()
     unsent = [r for r in reports if isinstance(r.outcome, ConfigurationError)]
     written = [r for r in reports if not isinstance(r.outcome, ConfigurationError)]
-    pairs = [(r, retry.decide(r.outcome, r.message.attempts)) for r in written]
+    pairs = [(r, _decide(r)) for r in written]
     with transaction.atomic():
         SendAttempt.objects.bulk_create([_attempt_row(report, choice) for report, choice in pairs])
         _apply(pairs, now)
+        _suppress_rejected([report for report in written if _is_recipient_refusal(report)])
     deliveries = {}
     for report, decision in pairs:
         _announce(report.message, decision, report.outcome)
@@ -465,7 +506,7 @@ def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> Non
 
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
     """Put a claimed message back when no request could be made (e.g. no token configured)."""
-    logger.error("Text #%s not sent: %s", message.pk, reason)
+    logger.error("Text #%s not sent: %s", message.pk, mask_phones_in(reason))
     now = timezone.now()
     message.status = Status.QUEUED
     message.next_attempt_at = now + timedelta(seconds=retry.auth_pause_seconds())
@@ -666,3 +707,269 @@ def _payload_for_log(message: OutboundMessage) -> Payload:
         return get_backend().build_payload(message)
     except ConfigurationError:
         return build_payload(message)
+
+
+# Compliance: the suppression list, quiet hours and retention (issue #7).
+
+SUPPRESSION_LOOKUP_CHUNK = 5000  # numbers per IN (...) query, unless the database allows fewer
+PURGE_BATCH_SIZE = 1000
+
+
+def suppressions_for(numbers: Iterable[str]) -> dict[str, Suppression]:
+    """The suppression list entries for these E.164 numbers, by number."""
+    wanted = list(dict.fromkeys(numbers))
+    size = min(SUPPRESSION_LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
+    found: dict[str, Suppression] = {}
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        found.update((s.number, s) for s in Suppression.objects.filter(number__in=chunk))
+    return found
+
+
+def suppressed_reason(suppression: Suppression) -> str:
+    """What a suppressed message's ``last_error`` says: why, since when, and what to do."""
+    since = suppression.created_at.astimezone(UTC)
+    origin = f"; {suppression.source}" if suppression.source else ""
+    return (
+        f"Not sent: the number is on the suppression list since {since:%Y-%m-%d %H:%M} UTC "
+        f"({suppression.get_reason_display().lower()}{origin}). Remove it from the list to "
+        "text it again."
+    )
+
+
+def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, str] | None:
+    """When a text due at ``due`` falls in the recipient's quiet hours: when it may go, and why.
+
+    None when it may go at ``due``: transactional texts are never held.
+    """
+    window = conf.quiet_hours()
+    if transactional or window is None:
+        return None
+    naive = timezone.is_naive(due)  # a project with USE_TZ = False
+    allowed = quiet_hours.allowed_at(to, timezone.make_aware(due) if naive else due, window)
+    if naive:
+        allowed = timezone.make_naive(allowed)
+    if allowed <= due:
+        return None
+    note = (
+        f"Held for quiet hours ({quiet_hours.describe(to, window)}) until "
+        f"{allowed:%Y-%m-%d %H:%M} UTC."
+    )
+    return allowed, note
+
+
+def _admit(
+    to: str, transactional: bool, send_at: datetime | None, suppression: Suppression | None
+) -> tuple[str, datetime | None, str]:
+    """A new message's status, ``next_attempt_at`` and note: suppressed, held, or as asked."""
+    if suppression is not None:
+        return Status.SUPPRESSED, None, suppressed_reason(suppression)
+    now = timezone.now()
+    due = send_at if send_at is not None and send_at > now else now
+    hold = quiet_hold(to, transactional, due)
+    if hold is not None:
+        return Status.QUEUED, hold[0], hold[1]
+    return Status.QUEUED, send_at, ""
+
+
+def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """Right before sending: suppress what is on the list now, hold what is in quiet hours.
+
+    Returns the messages still cleared to go. The others change state here without any
+    request, so no SendAttempt is written: a held message is ``queued`` again, its lease
+    dropped and ``next_attempt_at`` set to when the window opens; a suppressed one is final.
+    This catches what send time could not: a retry falling due at night, a number suppressed
+    after its text was queued.
+    """
+    if not messages:
+        return []
+    now = timezone.now()
+    suppressed = suppressions_for(m.to for m in messages)
+    cleared: list[OutboundMessage] = []
+    holds: dict[tuple[datetime, str], list[OutboundMessage]] = {}
+    for message in messages:
+        if message.to in suppressed:
+            _mark_suppressed(message, suppressed[message.to], now)
+        elif hold := quiet_hold(message.to, message.is_transactional, now):
+            holds.setdefault(hold, []).append(message)
+        else:
+            cleared.append(message)
+    for (until, note), held in holds.items():
+        _hold(held, until, note, now)
+    return cleared
+
+
+def _mark_suppressed(message: OutboundMessage, suppression: Suppression, now: datetime) -> None:
+    note = suppressed_reason(suppression)
+    OutboundMessage.objects.filter(
+        pk=message.pk, status=message.status, claimed_by=message.claimed_by
+    ).update(
+        status=Status.SUPPRESSED,
+        next_attempt_at=None,
+        last_error=note,
+        claimed_at=None,
+        claimed_by="",
+        updated_at=now,
+    )
+    message.status, message.next_attempt_at, message.last_error = Status.SUPPRESSED, None, note
+    message.claimed_at, message.claimed_by = None, ""
+    logger.info("Text #%s to %s is suppressed; not sent", message.pk, mask_phone(message.to))
+
+
+def _hold(messages: list[OutboundMessage], until: datetime, note: str, now: datetime) -> None:
+    for mark, pks in _by_mark(messages).items():
+        OutboundMessage.objects.filter(
+            pk__in=pks, status__in=[Status.QUEUED, Status.SENDING], claimed_by=mark
+        ).update(
+            status=Status.QUEUED,
+            next_attempt_at=until,
+            last_error=note,
+            claimed_at=None,
+            claimed_by="",
+            updated_at=now,
+        )
+    for message in messages:
+        message.status, message.next_attempt_at, message.last_error = Status.QUEUED, until, note
+        message.claimed_at, message.claimed_by = None, ""
+    logger.info("%s texts held for quiet hours until %s", len(messages), until)
+
+
+def _decide(report: SendReport) -> retry.Decision:
+    decision = retry.decide(report.outcome, report.message.attempts)
+    if _is_recipient_refusal(report):
+        return replace(decision, error=f"{decision.error}; added to the suppression list")
+    return decision
+
+
+def _is_recipient_refusal(report: SendReport) -> bool:
+    return isinstance(report.outcome, RecipientError) and report.outcome.status_code in (400, 404)
+
+
+def suppression_reason_for(error: RecipientError) -> str:
+    """A 404 or a 400 "not found" is ``not_found``; any other refused recipient opted out."""
+    if error.status_code == 404 or "not found" in str(error).lower():
+        return SuppressionReason.NOT_FOUND
+    return SuppressionReason.OPTED_OUT
+
+
+def _suppress_rejected(reports: list[SendReport]) -> None:
+    """Add the numbers Attentive refused (400 opted out / not found, 404) to the list.
+
+    Runs inside ``record``'s transaction, so the failed status and the suppression commit
+    together; a number already on the list keeps its first entry.
+    """
+    if not reports:
+        return
+    entries = {}
+    for report in reports:
+        error = report.outcome
+        assert isinstance(error, RecipientError)
+        entries[report.message.to] = Suppression(
+            number=report.message.to,
+            reason=suppression_reason_for(error),
+            source=f"Attentive answered {error.status_code} to text #{report.message.pk}",
+            note=str(error)[:1000],
+        )
+    Suppression.objects.bulk_create(entries.values(), ignore_conflicts=True)
+    _suppress_queued(suppressions_for(entries))
+    for number in entries:
+        logger.warning("Suppressed %s: Attentive refused it", mask_phone(number))
+
+
+def _suppress_queued(suppressions: dict[str, Suppression]) -> int:
+    """Queued texts to these numbers become ``suppressed`` (a reserved one is never started)."""
+    now = timezone.now()
+    stopped = 0
+    for number, suppression in suppressions.items():
+        stopped += OutboundMessage.objects.filter(to=number, status=Status.QUEUED).update(
+            status=Status.SUPPRESSED,
+            next_attempt_at=None,
+            last_error=suppressed_reason(suppression),
+            claimed_at=None,
+            claimed_by="",
+            updated_at=now,
+        )
+    return stopped
+
+
+def suppress(
+    number: str, reason: str = SuppressionReason.MANUAL, *, source: str = "", note: str = ""
+) -> Suppression:
+    """Put a number on the suppression list and suppress its queued texts.
+
+    A number already on the list keeps its entry (and its reason). Raises ValueError for a
+    number that is not a valid US, CA or GB number.
+    """
+    if reason not in SuppressionReason.values:
+        raise ValueError(
+            f"Unknown suppression reason {reason!r}; use one of "
+            f"{', '.join(SuppressionReason.values)}."
+        )
+    number = normalize_phone(number)
+    with transaction.atomic():
+        suppression, created = Suppression.objects.get_or_create(
+            number=number, defaults={"reason": reason, "source": source[:255], "note": note}
+        )
+        stopped = _suppress_queued({number: suppression})
+    if created:
+        logger.info(
+            "Suppressed %s (%s); %s queued texts stopped", mask_phone(number), reason, stopped
+        )
+    return suppression
+
+
+def lift_suppression(number: str) -> bool:
+    """Take a number off the suppression list; texts suppressed before stay as they are."""
+    deleted, _ = Suppression.objects.filter(number=normalize_phone(number)).delete()
+    if deleted:
+        logger.info("Lifted the suppression of %s", mask_phone(number))
+    return bool(deleted)
+
+
+@dataclass
+class Purged:
+    """How many rows ``purge`` deleted."""
+
+    messages: int = 0
+    attempts: int = 0
+    webhook_events: int = 0
+
+
+def purge(older_than: datetime, *, batch_size: int = PURGE_BATCH_SIZE) -> Purged:
+    """Delete finished messages (with their attempts) and webhook events from before a moment.
+
+    Works in batches of primary keys, one short transaction each, so memory stays flat and
+    running workers wait at most one batch. ``queued`` and ``sending`` messages are never
+    deleted, however old: only final statuses, which never change again.
+    """
+    purged = Purged()
+    old_messages = OutboundMessage.objects.filter(
+        created_at__lt=older_than, status__in=FINAL_STATUSES
+    )
+    for pks in _pk_batches(old_messages, batch_size):
+        with transaction.atomic():
+            _, counts = old_messages.filter(pk__in=pks).delete()
+        purged.messages += counts.get(OutboundMessage._meta.label, 0)
+        purged.attempts += counts.get(SendAttempt._meta.label, 0)
+    old_events = WebhookEvent.objects.filter(received_at__lt=older_than)
+    for pks in _pk_batches(old_events, batch_size):
+        purged.webhook_events += WebhookEvent.objects.filter(pk__in=pks).delete()[0]
+    logger.info(
+        "Purged %s texts, %s attempts and %s webhook events from before %s",
+        purged.messages,
+        purged.attempts,
+        purged.webhook_events,
+        older_than,
+    )
+    return purged
+
+
+def _pk_batches(queryset: models.QuerySet, size: int) -> Iterator[list[int]]:
+    """Walk a queryset's primary keys in ascending batches, never holding more than one."""
+    last = 0
+    while True:
+        pks = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not pks:
+            return
+        yield pks
+        last = pks[-1]

@@ -1,12 +1,17 @@
 """Mount with ``path("attentive/", include("django_attentive.urls"))``."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.views import MessageViewSet
+from .webhooks import webhook_view
 
 app_name = "django_attentive"
 
 router = SimpleRouter()
 router.register("api/messages", MessageViewSet, basename="message")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("webhooks/", webhook_view, name="webhooks"),
+]

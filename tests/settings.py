@@ -71,6 +71,9 @@ ATTENTIVE = {
     "BACKEND": "django_attentive.backends.locmem.LocmemBackend",
     "API_TOKEN": "test-token-s3cr3t",
     "BASE_URL": "https://attentive.invalid",
+    "WEBHOOK_SECRET": "test-webhook-secret",
+    # Off by default so tests do not depend on the time of day; test_quiet_hours turns it on.
+    "QUIET_HOURS": None,
     # Worker subprocesses started by tests get their settings from the test through this.
     **json.loads(os.environ.get("ATTENTIVE_TEST_SETTINGS", "{}")),
 }

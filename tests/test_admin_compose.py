@@ -274,8 +274,9 @@ def _bulk_query_budget(rows: int) -> int:
         return 20
     columns = len([f for f in OutboundMessage._meta.concrete_fields if not f.primary_key])
     inserts = math.ceil(rows / max(1, limit // columns))
+    suppression_lookups = math.ceil(rows / limit)  # one per `limit` numbers
     overhead = 6  # session, user, two permission lookups, savepoint, release
-    return max(20, overhead + inserts)
+    return max(20, overhead + suppression_lookups + inserts)
 
 
 def test_bulk_compose_of_1000_recipients_takes_at_most_20_queries(

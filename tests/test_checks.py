@@ -68,3 +68,20 @@ def test_admin_list_shows_a_refused_token(admin_client):
     _attempt(Outcome.AUTH)
     page = admin_client.get(reverse("admin:django_attentive_outboundmessage_changelist"))
     assert "Attentive refused the API token" in page.content.decode()
+
+
+def test_no_webhook_secret_warns(attentive):
+    attentive(WEBHOOK_SECRET="")
+    assert ids() == ["django_attentive.W007"]
+
+
+def test_malformed_quiet_hours_is_an_error(attentive):
+    attentive(QUIET_HOURS="21:00-08:00")
+    errors = check_settings()
+    assert [e.id for e in errors] == ["django_attentive.E008"]
+    assert "QUIET_HOURS" in errors[0].msg
+
+
+def test_quiet_hours_default_is_valid(attentive):
+    attentive(QUIET_HOURS=("21:00", "08:00"))
+    assert ids() == []

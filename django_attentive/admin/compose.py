@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from .. import conf, services
 from ..exceptions import InvalidMessage
-from ..models import Source
+from ..models import Source, Status
 from ..segments import (
     GSM7_BASIC,
     GSM7_EXTENDED,
@@ -314,10 +314,19 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
             idempotency_key=f"admin-compose:{token}" if token else None,
             **common,
         )
-        messages.success(request, f"Text #{message.pk} to {message.to} is on its way.")
+        if message.status == Status.SUPPRESSED:
+            messages.warning(request, f"Text #{message.pk} to {message.to}: {message.last_error}")
+        else:
+            messages.success(request, f"Text #{message.pk} to {message.to} is on its way.")
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[message.pk]))
     created = services.send_bulk(form.numbers, data["body"], **common)
     pks = [message.pk for message in created]
+    suppressed = sum(message.status == Status.SUPPRESSED for message in created)
+    if suppressed:
+        messages.warning(
+            request,
+            f"{suppressed:,} of them are on the suppression list: stored as suppressed, not sent.",
+        )
     messages.success(
         request,
         f"Queued {len(created):,} texts. They go out through the task queue; "

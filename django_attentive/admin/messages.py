@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..exceptions import AttentiveError
 from ..health import token_refused_at
-from ..models import OutboundMessage, SendAttempt, Status
+from ..models import OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
 from .compose import compose_view
 from .pagination import LargeTablePaginator
@@ -116,13 +116,23 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "updated_at",
         "kind",
         "event_json",
+        "suppression",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "to", "body", "media_url", "message_id", "message_type"]}),
         ("Custom event", {"fields": ["event_json"]}),
         (
             "Delivery",
-            {"fields": ["status", "attempts", "next_attempt_at", "last_error", "sent_at"]},
+            {
+                "fields": [
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
+                    "suppression",
+                    "sent_at",
+                ]
+            },
         ),
         (
             "Origin",
@@ -169,10 +179,27 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: OutboundMessage) -> str:
+        # Hovering a suppressed (or held, or failed) text's status shows why.
         return format_html(
-            '<span class="attentive-status attentive-status-{}">{}</span>',
+            '<span class="attentive-status attentive-status-{}" title="{}">{}</span>',
             obj.status,
+            obj.last_error,
             obj.get_status_display(),
+        )
+
+    @admin.display(description=_("suppression list"))
+    def suppression(self, obj: OutboundMessage) -> str:
+        """Whether the number is on the suppression list now, linked to its entry."""
+        entry = Suppression.objects.filter(number=obj.to).first()
+        if entry is None:
+            return "Not on the list."
+        url = reverse(f"admin:{self.opts.app_label}_suppression_change", args=[entry.pk])
+        return format_html(
+            '<a href="{}">On the list since {} ({})</a>{}',
+            url,
+            entry.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            entry.get_reason_display().lower(),
+            f" — {entry.source}" if entry.source else "",
         )
 
     @admin.display(description=_("resend of"))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_attentive', '0002_messagetemplate'),
+        ('django_attentive', '0003_compliance'),
     ]
 
     operations = [

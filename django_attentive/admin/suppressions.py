@@ -1,0 +1,76 @@
+"""Admin for the suppression list: view it; add and remove numbers with the send permission."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .. import services
+from ..models import Suppression, SuppressionReason
+from ..validation import normalize_phone
+
+
+class SuppressionForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["number", "reason", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].initial = SuppressionReason.MANUAL
+        self.fields["number"].help_text = "Any way of writing it, e.g. (201) 555-0123 or +44 …"
+
+    def clean_number(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["number"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    form = SuppressionForm
+    list_display = ["number", "reason", "source", "created_at"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["=number"]
+    readonly_fields = ["source", "created_at"]
+    actions = ["delete_selected"]
+
+    def _can_send(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.send_message")
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return super().has_view_permission(request, obj) or self._can_send(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._can_send(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # remove and add again: an entry says who suppressed the number and when
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._can_send(request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        try:
+            return queryset.filter(number=normalize_phone(search_term)), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    def save_model(
+        self, request: HttpRequest, obj: Suppression, form: forms.ModelForm, change: bool
+    ) -> None:
+        saved = services.suppress(
+            obj.number, obj.reason, source=f"admin ({request.user.get_username()})", note=obj.note
+        )
+        obj.pk, obj.source, obj.created_at = saved.pk, saved.source, saved.created_at
+
+    def delete_model(self, request: HttpRequest, obj: Suppression) -> None:
+        services.lift_suppression(obj.number)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for number in queryset.values_list("number", flat=True):
+            services.lift_suppression(number)

@@ -1,0 +1,37 @@
+"""Admin for the webhook events Attentive posted: each stored once, read-only."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from ..models import WebhookEvent
+from .messages import ReadOnlyAdminMixin
+from .pagination import LargeTablePaginator
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "type", "number", "outcome", "occurred_at", "received_at"]
+    list_filter = ["outcome", "type", "received_at"]
+    search_fields = ["=number", "=type"]
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    fields = [
+        "type",
+        "number",
+        "outcome",
+        "detail",
+        "occurred_at",
+        "received_at",
+        "dedup_key",
+        "pretty_payload",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="payload")
+    def pretty_payload(self, obj: WebhookEvent) -> str:
+        text = json.dumps(obj.payload, indent=2, ensure_ascii=False)
+        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)

@@ -1,0 +1,306 @@
+"""Attentive's webhooks: signatures, deduplication, replays, and the suppression list."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from django_attentive import send_message
+from django_attentive.checks import check_settings
+from django_attentive.models import (
+    Status,
+    Suppression,
+    SuppressionReason,
+    WebhookEvent,
+    WebhookOutcome,
+)
+from django_attentive.services import suppress
+from django_attentive.webhooks import SIGNATURE_HEADER, signature_for, verify_signature
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "test-webhook-secret"  # tests/settings.py
+URL = "/attentive/webhooks/"
+NUMBER = "+12015550123"
+
+
+def now_ms(**ago: float) -> int:
+    return int((time.time() - timedelta(**ago).total_seconds()) * 1000)
+
+
+def event(kind: str = "sms.unsubscribed", phone: str = NUMBER, **extra: object) -> dict:
+    return {
+        "type": kind,
+        "timestamp": now_ms(),
+        "company": {"display_name": "Shop", "id": "c1"},
+        "subscriber": {"phone": phone, "email": "ann@example.com", "external_id": 42},
+        **extra,
+    }
+
+
+def post(
+    body: dict | bytes | str,
+    *,
+    secret: str | None = SECRET,
+    signature: str | None = None,
+    client: Client | None = None,
+):
+    raw = (
+        body
+        if isinstance(body, bytes)
+        else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+    )
+    headers = {}
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+    elif secret is not None:
+        headers[SIGNATURE_HEADER] = signature_for(raw, secret)
+    return (client or Client()).post(URL, raw, content_type="application/json", headers=headers)
+
+
+# ----------------------------------------------------------------- signatures
+
+
+def test_unsubscribed_event_suppresses_the_number():
+    queued = send_message(NUMBER, "Sale", send_at=timezone.now() + timedelta(hours=1))
+    response = post(event())
+    assert response.status_code == 200
+    assert response.json() == {"detail": "suppressed"}
+    entry = Suppression.objects.get(number=NUMBER)
+    assert entry.reason == SuppressionReason.WEBHOOK
+    stored = WebhookEvent.objects.get()
+    assert entry.source == f"webhook event #{stored.pk} (sms.unsubscribed)"
+    assert (stored.type, stored.number, stored.outcome) == (
+        "sms.unsubscribed",
+        NUMBER,
+        WebhookOutcome.SUPPRESSED,
+    )
+    assert stored.payload["subscriber"]["external_id"] == 42
+    queued.refresh_from_db()
+    assert queued.status == Status.SUPPRESSED
+
+
+def test_forged_signature_is_refused_and_nothing_is_stored():
+    response = post(event(), secret="not-the-secret")
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+def test_missing_signature_is_refused_and_nothing_is_stored():
+    response = post(event(), secret=None)
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+def test_garbage_signature_is_refused():
+    assert post(event(), signature="sha256=nope").status_code == 403
+    assert post(event(), signature="").status_code == 403
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_valid_signature_on_a_tampered_body_is_refused():
+    original = json.dumps(event(phone="+12015550100")).encode()
+    tampered = original.replace(b"+12015550100", NUMBER.encode())
+    response = post(tampered, signature=signature_for(original, SECRET))
+    assert response.status_code == 403
+    assert not Suppression.objects.exists()
+
+
+def test_signature_is_accepted_in_upper_case_hex():
+    raw = json.dumps(event()).encode()
+    assert post(raw, signature=signature_for(raw, SECRET).upper()).status_code == 200
+
+
+def test_verify_signature_needs_a_secret_and_a_signature():
+    assert verify_signature(b"{}", signature_for(b"{}", "s"), "s")
+    assert not verify_signature(b"{}", signature_for(b"{}", ""), "")
+    assert not verify_signature(b"{}", None, "s")
+
+
+def test_without_a_secret_every_event_is_refused_and_check_warns(attentive):
+    attentive(WEBHOOK_SECRET="")
+    response = post(event(), secret="")
+    assert response.status_code == 403
+    assert "WEBHOOK_SECRET" in response.json()["detail"]
+    assert not WebhookEvent.objects.exists()
+    assert [m.id for m in check_settings()] == ["django_attentive.W007"]
+
+
+def test_get_is_not_allowed():
+    assert Client().get(URL).status_code == 405
+
+
+# ----------------------------------------------------------------- deduplication and replays
+
+
+def test_replayed_event_is_stored_once_and_applied_once():
+    unsubscribed = json.dumps(event(timestamp=now_ms(minutes=10))).encode()
+    assert post(unsubscribed).json() == {"detail": "suppressed"}
+    # The customer texts START later: the suppression is lifted...
+    assert post(event("sms.subscribed")).json() == {"detail": "lifted"}
+    # ...and a replay of the old, validly signed opt-out changes nothing.
+    replay = post(unsubscribed)
+    assert replay.status_code == 200
+    assert replay.json() == {"detail": "duplicate"}
+    assert not Suppression.objects.exists()
+    assert WebhookEvent.objects.count() == 2
+
+
+def test_attentive_retrying_an_event_with_an_id_is_deduplicated():
+    first = event(id="evt_1")
+    retried = {**event(id="evt_1"), "timestamp": first["timestamp"] + 1}  # other bytes, same id
+    assert post(first).status_code == 200
+    assert post(retried).json() == {"detail": "duplicate"}
+    assert WebhookEvent.objects.count() == 1
+
+
+def test_a_subscribe_older_than_its_suppression_does_not_lift_it():
+    suppress(NUMBER, SuppressionReason.OPTED_OUT)
+    response = post(event("sms.subscribed", timestamp=now_ms(hours=1)))
+    assert response.json() == {"detail": "ignored"}
+    assert Suppression.objects.exists()
+    assert "newer than the event" in WebhookEvent.objects.get().detail
+
+
+def test_a_subscribe_older_than_webhook_max_age_does_not_lift(attentive):
+    attentive(WEBHOOK_MAX_AGE=3600)
+    entry = suppress(NUMBER, SuppressionReason.WEBHOOK)
+    Suppression.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(days=3))
+    response = post(event("sms.subscribed", timestamp=now_ms(hours=2)))
+    assert response.json() == {"detail": "ignored"}
+    assert Suppression.objects.exists()
+    assert "older than" in WebhookEvent.objects.get().detail
+
+
+def test_a_late_opt_out_is_still_honoured(attentive):
+    attentive(WEBHOOK_MAX_AGE=3600)
+    assert post(event(timestamp=now_ms(days=2))).json() == {"detail": "suppressed"}
+    assert Suppression.objects.filter(number=NUMBER).exists()
+
+
+def test_subscribe_lifts_a_webhook_or_refusal_suppression_but_not_a_manual_one():
+    suppress(NUMBER, SuppressionReason.NOT_FOUND)
+    suppress("+12015550100", SuppressionReason.MANUAL)
+    Suppression.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    assert post(event("sms.subscribed")).json() == {"detail": "lifted"}
+    kept = post(event("sms.subscribed", phone="+12015550100"))
+    assert kept.json() == {"detail": "ignored"}
+    assert list(Suppression.objects.values_list("number", flat=True)) == ["+12015550100"]
+
+
+def test_subscribe_for_a_number_not_on_the_list_is_ignored():
+    assert post(event("sms.subscribed")).json() == {"detail": "ignored"}
+
+
+# ----------------------------------------------------------------- odd but valid events
+
+
+def test_unknown_event_type_is_stored_and_ignored():
+    response = post(event("email.opened"))
+    assert response.json() == {"detail": "ignored"}
+    assert WebhookEvent.objects.get().outcome == WebhookOutcome.IGNORED
+    assert not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize("phone", ["", "not a number", "+33 6 12 34 56 78"])
+def test_an_unusable_phone_is_stored_and_ignored(phone):
+    response = post(event(phone=phone))
+    assert response.status_code == 200
+    assert response.json() == {"detail": "ignored"}
+    assert "subscriber.phone" in WebhookEvent.objects.get().detail
+
+
+def test_a_number_written_nationally_is_normalized():
+    post(event(phone="(201) 555-0123"))
+    assert Suppression.objects.filter(number=NUMBER).exists()
+
+
+# ----------------------------------------------------------------- malformed bodies
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'"sms.unsubscribed"',
+        b"{}",
+        b'{"type": 5}',
+        b'{"type": ""}',
+        b'{"type": "sms.unsubscribed", "timestamp": "yesterday"}',
+        b'{"type": "sms.unsubscribed", "timestamp": 1e300}',
+        b'{"type": "sms.unsubscribed", "timestamp": NaN}',
+        b'{"type": "sms.unsubscribed", "note": "nul\\u0000"}',
+        b'{"type": "sms.unsubscribed", "note": "\\ud800"}',
+        b"[" * 100000,
+    ],
+)
+def test_malformed_bodies_answer_400_and_store_nothing(body):
+    response = post(body)
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        JSONISH.map(lambda value: json.dumps(value).encode()),
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["sms.unsubscribed", "sms.subscribed"]) | st.text(),
+                "timestamp": st.integers() | st.floats() | st.text() | st.none(),
+                "subscriber": st.fixed_dictionaries({"phone": st.text() | JSONISH}) | JSONISH,
+            }
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
+def test_any_signed_body_gets_200_or_400_never_500(body):
+    response = post(body)
+    assert response.status_code in (200, 400), response.content
+
+
+# ----------------------------------------------------------------- admin
+
+
+def test_admin_lists_the_events_read_only():
+    post(event())
+    admin = User.objects.create_superuser("boss", password="pw")
+    client = Client()
+    client.force_login(admin)
+    listing = client.get(reverse("admin:django_attentive_webhookevent_changelist"))
+    assert listing.status_code == 200
+    assert b"sms.unsubscribed" in listing.content
+    stored = WebhookEvent.objects.get()
+    page = client.get(reverse("admin:django_attentive_webhookevent_change", args=[stored.pk]))
+    assert page.status_code == 200
+    assert b"external_id" in page.content
+    assert client.get(reverse("admin:django_attentive_webhookevent_add")).status_code == 403
