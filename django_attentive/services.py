@@ -657,11 +657,15 @@ def send_custom_event(
     clean = custom_events.validate_event(to, event_type, properties, occurred_at)
     if source not in Source.values:
         raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
+    suppression = Suppression.objects.filter(number=clean.to).first()
+    status, next_attempt_at, note = _admit(clean.to, transactional, None, suppression)
     message = OutboundMessage(
         to=clean.to,
         body=clean.type,
         message_type="TRANSACTIONAL" if transactional else "",
-        status=Status.QUEUED,
+        status=status,
+        next_attempt_at=next_attempt_at,
+        last_error=note,
         idempotency_key=idempotency_key or None,
         source=source,
         created_by=created_by,
@@ -674,15 +678,11 @@ def send_custom_event(
         },
         **_related_fields(related),
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    stored = _insert_once(message)
+    if stored is not message or status == Status.SUPPRESSED:
+        return stored
     logger.info("Queued custom event #%s (%s) for %s", message.pk, clean.type, mask_phone(clean.to))
-    dispatch.schedule_delivery(message.pk, None)
+    dispatch.schedule_delivery(message.pk, next_attempt_at)
     return message
 
 

@@ -76,6 +76,16 @@ ATTENTIVE = {
     "BACKEND": env("ATTENTIVE_BACKEND", default="django_attentive.backends.http.HttpBackend"),
     "ORDER_EVENTS_AS": env("ATTENTIVE_ORDER_EVENTS_AS", default="text"),
     "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
+    # Marketing texts wait out 21:00-08:00 in the recipient's zone. Against the fake the demo
+    # texts at any hour (ATTENTIVE_QUIET_HOURS=on to see the hold); with a real token it holds.
+    "QUIET_HOURS": (
+        ("21:00", "08:00")
+        if env.bool("ATTENTIVE_QUIET_HOURS", default=not USE_FAKE_ATTENTIVE)
+        else None
+    ),
+    "WEBHOOK_SECRET": env(
+        "ATTENTIVE_WEBHOOK_SECRET", default="demo-webhook-secret" if USE_FAKE_ATTENTIVE else ""
+    ),
 }
 # Without ATTENTIVE_BASE_URL a real token goes to the chosen transport's own Attentive host.
 _base_url = env(

@@ -111,6 +111,19 @@ def test_custom_event_is_queued_with_its_wire_payload(django_capture_on_commit_c
 
 
 @pytest.mark.django_db
+def test_custom_event_for_a_suppressed_number_is_never_posted(django_capture_on_commit_callbacks):
+    from django_attentive.models import SuppressionReason
+    from django_attentive.services import suppress
+
+    suppress("+12015550123", SuppressionReason.OPTED_OUT)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = send_custom_event("+12015550123", "Order Placed", {"orderNumber": 1})
+    event.refresh_from_db()
+    assert event.status == Status.SUPPRESSED
+    assert locmem.events == []
+
+
+@pytest.mark.django_db
 def test_invalid_event_raises_by_field_and_saves_nothing():
     with pytest.raises(InvalidMessage) as caught:
         send_custom_event("+33 6 12 34 56 78", "()", {})
