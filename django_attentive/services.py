@@ -102,10 +102,7 @@ def send_message(
         if idempotency_key and (existing := _existing(idempotency_key)) is not None:
             return existing
         raise
-    if source not in Source.values:
-        raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
-    suppression = Suppression.objects.filter(number=clean.to).first()
-    status, next_attempt_at, note = _admit(clean.to, transactional, send_at, suppression)
+    status, next_attempt_at, note = _admission(clean.to, transactional, send_at, source)
     message = OutboundMessage(
         to=clean.to,
         body=clean.body,
@@ -341,22 +338,22 @@ def start(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
 
 def unstart(messages: Iterable[OutboundMessage]) -> int:
     """Back to ``queued`` for started messages whose request was never made (shutdown, pause)."""
-    reverted = 0
-    for mark, pks in _by_mark(messages).items():
-        reverted += OutboundMessage.objects.filter(
-            pk__in=pks, status=Status.SENDING, claimed_by=mark
-        ).update(status=Status.QUEUED, claimed_at=None, claimed_by="", updated_at=timezone.now())
-    return reverted
+    return _give_back(messages, Status.SENDING)
 
 
 def release(messages: Iterable[OutboundMessage]) -> int:
     """Give back reservations that were never started (e.g. on shutdown), unchanged."""
-    released = 0
+    return _give_back(messages, Status.QUEUED)
+
+
+def _give_back(messages: Iterable[OutboundMessage], status: str) -> int:
+    """Drop this worker's hold on messages still in ``status``: queued, with no lease."""
+    given_back = 0
     for mark, pks in _by_mark(messages).items():
-        released += OutboundMessage.objects.filter(
-            pk__in=pks, status=Status.QUEUED, claimed_by=mark
-        ).update(claimed_at=None, claimed_by="", updated_at=timezone.now())
-    return released
+        given_back += OutboundMessage.objects.filter(
+            pk__in=pks, status=status, claimed_by=mark
+        ).update(status=Status.QUEUED, claimed_at=None, claimed_by="", updated_at=timezone.now())
+    return given_back
 
 
 def _by_mark(messages: Iterable[OutboundMessage]) -> dict[str, list[int]]:
@@ -657,10 +654,7 @@ def send_custom_event(
     id; the same ``idempotency_key`` twice returns the first event and posts nothing new.
     """
     clean = custom_events.validate_event(to, event_type, properties, occurred_at)
-    if source not in Source.values:
-        raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
-    suppression = Suppression.objects.filter(number=clean.to).first()
-    status, next_attempt_at, note = _admit(clean.to, transactional, None, suppression)
+    status, next_attempt_at, note = _admission(clean.to, transactional, None, source)
     message = OutboundMessage(
         to=clean.to,
         body=clean.type,
@@ -758,6 +752,16 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
         f"{allowed:%Y-%m-%d %H:%M} UTC."
     )
     return allowed, note
+
+
+def _admission(
+    to: str, transactional: bool, send_at: datetime | None, source: str
+) -> tuple[str, datetime | None, str]:
+    """Check ``source`` and look the number up on the suppression list (one query), then admit."""
+    if source not in Source.values:
+        raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
+    suppression = Suppression.objects.filter(number=to).first()
+    return _admit(to, transactional, send_at, suppression)
 
 
 def _admit(
