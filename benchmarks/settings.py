@@ -29,6 +29,7 @@ ATTENTIVE = {
     "BACKEND": "django_attentive.backends.http.HttpBackend",
     "API_TOKEN": "benchmark-token",
     "RATE_LIMIT": 0,  # measure the engine, not the limiter
+    "WEBHOOK_SECRET": "benchmarks-only",
     "QUIET_HOURS": None,  # nor the time of day: at night US numbers would be held
     **json.loads(os.environ.get("BENCH_ATTENTIVE", "{}")),
 }
