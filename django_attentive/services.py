@@ -226,15 +226,23 @@ def send_bulk(
     return created
 
 
-def resend(message: OutboundMessage, *, by: AbstractBaseUser | None = None) -> OutboundMessage:
-    """Queue a new message with the same content, linked to the original by ``resent_from``."""
+def resend(
+    message: OutboundMessage,
+    *,
+    by: AbstractBaseUser | None = None,
+    idempotency_key: str | None = None,
+) -> OutboundMessage:
+    """Queue a new message with the same content, linked to the original by ``resent_from``.
+
+    The same ``idempotency_key`` twice returns the first copy and queues nothing new.
+    """
     if message.status not in FINAL_STATUSES:
         raise AttentiveError(
             f"Text #{message.pk} is still {message.status}; resend it once it has an outcome, "
             "or cancel it first."
         )
     if message.is_event:
-        copy = _resend_event(message, by)
+        copy = _resend_event(message, by, idempotency_key)
     else:
         copy = send_message(
             message.to,
@@ -242,6 +250,7 @@ def resend(message: OutboundMessage, *, by: AbstractBaseUser | None = None) -> O
             media_url=message.media_url,
             message_id=message.message_id,
             transactional=message.is_transactional,
+            idempotency_key=idempotency_key,
             source=message.source,
             created_by=by,
         )
@@ -682,7 +691,9 @@ def send_custom_event(
     return message
 
 
-def _resend_event(message: OutboundMessage, by: AbstractBaseUser | None) -> OutboundMessage:
+def _resend_event(
+    message: OutboundMessage, by: AbstractBaseUser | None, idempotency_key: str | None = None
+) -> OutboundMessage:
     """A deliberate resend is a new event: Attentive would drop a repeated externalEventId."""
     event = message.event or {}
     original_id = str(event.get("externalEventId") or f"message:{message.pk}")
@@ -692,6 +703,7 @@ def _resend_event(message: OutboundMessage, by: AbstractBaseUser | None) -> Outb
         dict(event.get("properties") or {}),
         external_event_id=f"{original_id}:resend:{uuid.uuid4().hex[:8]}",
         transactional=message.is_transactional,
+        idempotency_key=idempotency_key,
         source=message.source,
         created_by=by,
     )

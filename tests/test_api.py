@@ -428,6 +428,16 @@ def test_resend_queues_a_copy_linked_to_the_original(api, sender):
     assert OutboundMessage.objects.get(pk=data["id"]).created_by == sender
 
 
+def test_resend_with_the_same_idempotency_key_queues_one_copy(api):
+    original = sent_message("Shipped")
+    first = api.post(detail(original.pk, "resend"), HTTP_IDEMPOTENCY_KEY="resend-1")
+    again = api.post(detail(original.pk, "resend"), HTTP_IDEMPOTENCY_KEY="resend-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert OutboundMessage.objects.filter(resent_from=original).count() == 1
+
+
 def test_resend_of_a_text_without_outcome_is_409(api):
     queued = send_message("+12015550123", "Hi")
     response = api.post(detail(queued.pk, "resend"))

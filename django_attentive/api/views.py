@@ -152,12 +152,22 @@ class MessageViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk: str) -> Response:
-        try:
-            copy = services.resend(self.get_object(), by=request.user)
-        except AttentiveError as exc:
-            raise Conflict(str(exc)) from None
+        original = self.get_object()
+        key = idempotency.stored_key(request)
+        if key is not None:
+            key = f"{key}:resend:{original.pk}"  # a key names one operation on one text
+        copy = OutboundMessage.objects.filter(idempotency_key=key).first() if key else None
+        replayed = copy is not None
+        if not replayed:
+            try:
+                copy = services.resend(original, by=request.user, idempotency_key=key)
+            except AttentiveError as exc:
+                raise Conflict(str(exc)) from None
         copy.refresh_from_db()
-        return Response(MessageSerializer(copy).data, status=status.HTTP_201_CREATED)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(
+            MessageSerializer(copy).data, status=status.HTTP_201_CREATED, headers=headers
+        )
 
     @extend_schema(
         summary="Stop a queued text",
