@@ -39,7 +39,7 @@ from .models import (
     WebhookEvent,
 )
 from .privacy import mask_phone, mask_phones_in
-from .validation import normalize_phone, validate_message
+from .validation import CleanMessage, normalize_phone, validate_message
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -102,16 +102,12 @@ def send_message(
         if idempotency_key and (existing := _existing(idempotency_key)) is not None:
             return existing
         raise
-    status, next_attempt_at, note = _admission(clean.to, transactional, send_at, source)
-    message = OutboundMessage(
-        to=clean.to,
-        body=clean.body,
-        media_url=clean.media_url,
-        message_id=clean.message_id,
-        message_type=clean.message_type,
-        status=status,
-        next_attempt_at=next_attempt_at,
-        last_error=note,
+    admission = _admission(clean.to, transactional, send_at, source)
+    status, next_attempt_at = admission[:2]
+    message = _text_row(
+        clean,
+        clean.to,
+        admission,
         idempotency_key=idempotency_key or None,
         source=source,
         created_by=created_by,
@@ -126,6 +122,27 @@ def send_message(
     logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
     dispatch.schedule_delivery(message.pk, next_attempt_at)
     return message
+
+
+def _text_row(
+    clean: CleanMessage,
+    to: str,
+    admission: tuple[str, datetime | None, str],
+    **origin: object,
+) -> OutboundMessage:
+    """An unsaved text row: the validated content, its admission (status, when, note)."""
+    status, next_attempt_at, note = admission
+    return OutboundMessage(
+        to=to,
+        body=clean.body,
+        media_url=clean.media_url,
+        message_id=clean.message_id,
+        message_type=clean.message_type,
+        status=status,
+        next_attempt_at=next_attempt_at,
+        last_error=note,
+        **origin,
+    )
 
 
 def _insert_once(message: OutboundMessage) -> OutboundMessage:
@@ -189,25 +206,16 @@ def send_bulk(
     if errors:
         raise InvalidMessage(errors)
     suppressed = suppressions_for(numbers)
-    rows = []
-    for number in numbers:
-        status, next_attempt_at, note = _admit(
-            number, transactional, send_at, suppressed.get(number)
+    rows = [
+        _text_row(
+            clean,
+            number,
+            _admit(number, transactional, send_at, suppressed.get(number)),
+            source=source,
+            created_by=created_by,
         )
-        rows.append(
-            OutboundMessage(
-                to=number,
-                body=clean.body,
-                media_url=clean.media_url,
-                message_id=clean.message_id,
-                message_type=clean.message_type,
-                status=status,
-                next_attempt_at=next_attempt_at,
-                last_error=note,
-                source=source,
-                created_by=created_by,
-            )
-        )
+        for number in numbers
+    ]
     with transaction.atomic():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
         if created and created[0].pk is None:  # databases that return no ids from bulk inserts
