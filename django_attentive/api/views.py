@@ -119,10 +119,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         if key is not None:
             # Also catches a concurrent request that stored the key first.
             idempotency.ensure_same_text(message, clean)
-        headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        return Response(
-            MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        return _created(message, replayed=replayed)
 
     def _send(self, request: Request, clean: dict, key: str | None) -> OutboundMessage:
         try:
@@ -164,10 +161,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             except AttentiveError as exc:
                 raise Conflict(str(exc)) from None
         copy.refresh_from_db()
-        headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        return Response(
-            MessageSerializer(copy).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        return _created(copy, replayed=replayed)
 
     @extend_schema(
         summary="Stop a queued text",
@@ -185,3 +179,11 @@ class MessageViewSet(viewsets.GenericViewSet):
         except AttentiveError as exc:
             raise Conflict(str(exc)) from None
         return Response(MessageSerializer(message).data)
+
+
+def _created(message: OutboundMessage, *, replayed: bool) -> Response:
+    """201 with the message; a replayed Idempotency-Key says so in a header."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(
+        MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
+    )
