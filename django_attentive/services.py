@@ -39,6 +39,7 @@ from .models import (
     WebhookEvent,
 )
 from .privacy import mask_phone, mask_phones_in
+from .sqlite_limits import real_parameter_limit
 from .validation import CleanMessage, normalize_phone, validate_message
 
 if TYPE_CHECKING:
@@ -205,7 +206,8 @@ def send_bulk(
         errors["to"] = ["Enter at least one recipient."]
     if errors:
         raise InvalidMessage(errors)
-    suppressed = suppressions_for(numbers)
+    with real_parameter_limit():
+        suppressed = suppressions_for(numbers)
     rows = [
         _text_row(
             clean,
@@ -216,7 +218,7 @@ def send_bulk(
         )
         for number in numbers
     ]
-    with transaction.atomic():
+    with transaction.atomic(), real_parameter_limit():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
         if created and created[0].pk is None:  # databases that return no ids from bulk inserts
             created = list(
