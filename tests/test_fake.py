@@ -481,8 +481,12 @@ def test_management_command_serves_until_sigterm(tmp_path: Path):
         text=True,
     )
     try:
-        url = process.stdout.readline().split(" on ")[1].split()[0]
-        setting_line = process.stdout.readline()
+        # Read the banner line by line: anything else printed first must not confuse the test.
+        banner: list[str] = []
+        while not any("BASE_URL" in line for line in banner) and len(banner) < 20:
+            banner.append(process.stdout.readline())
+        url = next(line for line in banner if " on " in line).split(" on ")[1].split()[0]
+        setting_line = next(line for line in banner if "BASE_URL" in line)
         ok = requests.post(
             f"{url}/v1/messages", json=SEED_EXAMPLE, headers={"Authorization": "Bearer t"}
         )
