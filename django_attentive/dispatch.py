@@ -20,13 +20,27 @@ logger = logging.getLogger("django_attentive")
 BULK_CHUNK = 200
 
 
-def _backend():
-    return task_backends[conf.get("TASK_BACKEND")]
-
-
 def runs_inline(backend: object) -> bool:
     """The ImmediateBackend runs a task inside the caller; bulk sends must not wait on it."""
     return type(backend).__name__ == "ImmediateBackend"
+
+
+def _configured(task, run_after: datetime | None, *, inline_ok: bool):
+    """``task`` bound to the configured backend and queue, deferred to ``run_after`` if later.
+
+    None when the backend cannot take it now: a future ``run_after`` on a backend that cannot
+    defer, or (``inline_ok=False``) a backend that would run it inside the caller. Either way
+    the row waits in the outbox and ``attentive_send_queued`` sends it when due.
+    """
+    backend = task_backends[conf.get("TASK_BACKEND")]
+    later = run_after is not None and run_after > timezone.now()
+    if (later and not backend.supports_defer) or (not inline_ok and runs_inline(backend)):
+        return None
+    return task.using(
+        backend=backend.alias,
+        queue_name=conf.get("TASK_QUEUE"),
+        run_after=run_after if later else None,
+    )
 
 
 def schedule_delivery(message_pk: int, run_after: datetime | None = None) -> None:
@@ -37,16 +51,9 @@ def schedule_delivery(message_pk: int, run_after: datetime | None = None) -> Non
 def enqueue_delivery(message_pk: int, run_after: datetime | None = None) -> None:
     from .tasks import deliver_message
 
-    backend = _backend()
-    later = run_after is not None and run_after > timezone.now()
-    if later and not backend.supports_defer:
-        # The backend cannot wait (ImmediateBackend): attentive_send_queued sends it when due.
+    task = _configured(deliver_message, run_after, inline_ok=True)
+    if task is None:
         return
-    task = deliver_message.using(
-        backend=backend.alias,
-        queue_name=conf.get("TASK_QUEUE"),
-        run_after=run_after if later else None,
-    )
     try:
         task.enqueue(message_pk)
     except Exception:
@@ -67,16 +74,10 @@ def schedule_bulk_delivery(message_pks: list[int], run_after: datetime | None = 
 def _enqueue_chunks(message_pks: list[int], run_after: datetime | None) -> None:
     from .tasks import deliver_messages
 
-    backend = _backend()
-    later = run_after is not None and run_after > timezone.now()
-    if runs_inline(backend) or (later and not backend.supports_defer):
+    task = _configured(deliver_messages, run_after, inline_ok=False)
+    if task is None:
         logger.info("%s texts wait for attentive_send_queued", len(message_pks))
         return
-    task = deliver_messages.using(
-        backend=backend.alias,
-        queue_name=conf.get("TASK_QUEUE"),
-        run_after=run_after if later else None,
-    )
     for start in range(0, len(message_pks), BULK_CHUNK):
         try:
             task.enqueue(message_pks[start : start + BULK_CHUNK])
