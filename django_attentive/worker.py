@@ -6,7 +6,6 @@ atomic and leased, so a message is in one worker's hands at a time.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import signal
@@ -146,7 +145,6 @@ class Worker:
             finally:
                 self._tally(inflight)
                 services.release(reserved)
-                _close_thread_connections(pool, self.concurrency)
                 self._reports.put(None)
                 writer.join()
         connections.close_all()
@@ -240,19 +238,6 @@ class Worker:
         end = "\n" if final else ""
         self.progress.write(f"\r{self.tally.line()}  queued {_queued_count()}\x1b[K{end}")
         self.progress.flush()
-
-
-def _close_thread_connections(pool: ThreadPoolExecutor, threads: int) -> None:
-    """Each pool thread holds its own database connection; have every thread close its own."""
-    barrier = threading.Barrier(threads)
-
-    def close() -> None:
-        connections.close_all()
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=5)
-
-    for future in [pool.submit(close) for _ in range(threads)]:
-        future.result()
 
 
 def _queued_count() -> int:
