@@ -28,7 +28,8 @@ fi
 status="$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c {print $4}')"
 if [[ "$status" != online* ]]; then
     log "starting PostgreSQL $PG_VERSION/$PG_CLUSTER"
-    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
+    # pg_ctlcluster talks on stdout ("Removed stale pid file."); stdout carries only the URL.
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
 fi
 
 psql_su() { su postgres -c "psql -X -q -v ON_ERROR_STOP=1 -p $PG_PORT $*"; }
@@ -43,7 +44,7 @@ for _ in $(seq 1 60); do
 done
 [[ $ready == 1 ]] || die "PostgreSQL $PG_VERSION/$PG_CLUSTER did not become ready within 30s"
 
-psql_su "-d postgres" <<'SQL'
+psql_su "-d postgres" >&2 <<'SQL'
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'attentive') THEN
@@ -55,7 +56,7 @@ END
 $$;
 SQL
 if [[ "$(psql_su "-d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = 'attentive'\"")" != 1 ]]; then
-    psql_su "-d postgres -c 'CREATE DATABASE attentive OWNER attentive'"
+    psql_su "-d postgres -c 'CREATE DATABASE attentive OWNER attentive'" >&2
 fi
 
 # Password login over TCP must work (that is what Django uses).

@@ -62,6 +62,12 @@ if wants postgres; then
     set +e
     PG_URL="$("$ROOT/scripts/postgres.sh")"
     rc=$?
+    # The URL is the last line; anything a tool printed before it is not ours to parse.
+    PG_URL="$(printf '%s\n' "$PG_URL" | tail -n 1)"
+    if [[ $rc == 0 && $PG_URL != postgres://* ]]; then
+        warn "scripts/postgres.sh printed no postgres:// URL (got: $PG_URL)"
+        rc=1
+    fi
     set -e
     case $rc in
         0) pg_state=ready ;;

@@ -51,6 +51,11 @@ STATIC_URL = "static/"
 DATABASES = {
     "default": environ.Env.db_url_config(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))
 }
+if "ENGINE" not in DATABASES["default"]:
+    raise ValueError(
+        f"DATABASE_URL={os.environ['DATABASE_URL']!r} is not a database URL: "
+        "use postgres://user:password@host:port/name, or unset it for SQLite."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several worker threads and processes write at once: wait for the lock, take it up front.
     DATABASES["default"]["OPTIONS"] = {
