@@ -29,7 +29,20 @@ status="$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v &&
 if [[ "$status" != online* ]]; then
     log "starting PostgreSQL $PG_VERSION/$PG_CLUSTER"
     # pg_ctlcluster talks on stdout ("Removed stale pid file."); stdout carries only the URL.
-    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
+    if ! pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2; then
+        # A machine image saved while PostgreSQL ran can carry a socket lock file whose
+        # PID now belongs to another process; PostgreSQL then refuses to start. Remove
+        # it when that PID is not a postgres process, and try once more.
+        lock="/var/run/postgresql/.s.PGSQL.${PG_PORT}.lock"
+        pid="$(head -n 1 "$lock" 2>/dev/null || true)"
+        if [[ -n $pid ]] && [[ "$(ps -o comm= -p "$pid" 2>/dev/null)" != postgres* ]]; then
+            log "removing stale $lock (PID $pid is not PostgreSQL) and retrying"
+            rm -f "$lock"
+            pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
+        else
+            die "could not start PostgreSQL $PG_VERSION/$PG_CLUSTER"
+        fi
+    fi
 fi
 
 psql_su() { su postgres -c "psql -X -q -v ON_ERROR_STOP=1 -p $PG_PORT $*"; }
