@@ -44,13 +44,23 @@ def _check_backend() -> list:
             )
         ]
     http_class = import_string(HTTP_BACKEND)
-    if issubclass(backend_class, http_class) and not conf.api_token():
+    if not issubclass(backend_class, http_class):
+        return []
+    if not conf.api_token():
         return [
             Error(
                 "ATTENTIVE['API_TOKEN'] is empty but the http backend needs it.",
                 hint="Set it from the environment (e.g. ATTENTIVE_API_TOKEN); nothing is sent "
                 "until it is there.",
                 id="django_attentive.E001",
+            )
+        ]
+    if problem := conf.token_problem(conf.api_token()):
+        return [
+            Error(
+                problem,
+                hint="Texts wait in the outbox until the token is fixed.",
+                id="django_attentive.E009",
             )
         ]
     return []

@@ -52,8 +52,17 @@ class AuthCircuit:
         )
         return pause
 
-    def reset(self) -> None:
+    def token_replaced(self) -> bool:
+        """True once after a refusal when the configured token is no longer the refused one."""
         with self._lock:
-            if self._fingerprint is not None:
+            if self._fingerprint in (None, _fingerprint(conf.api_token())):
+                return False
+            self._fingerprint, self._trips, self._until = None, 0, 0.0
+        logger.warning("ATTENTIVE['API_TOKEN'] changed; sending resumes.")
+        return True
+
+    def reset(self, *, quiet: bool = False) -> None:
+        with self._lock:
+            if self._fingerprint is not None and not quiet:
                 logger.warning("Attentive accepts the API token again; sending resumes.")
             self._fingerprint, self._trips, self._until = None, 0, 0.0

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_MAX_AGE": 86400,
 }
 
+#: How every message about the token setting begins (``services.release_token_holds`` looks).
+TOKEN_SETTING = "ATTENTIVE['API_TOKEN']"
 TEXT_SEND_OPTIONS = ("messageName", "useShortLinks", "skipFatigue")
 ORDER_EVENT_MODES = ("text", "custom_event")
 
@@ -45,7 +47,26 @@ def get(name: str) -> Any:
 
 
 def api_token() -> str:
-    return get("API_TOKEN") or ""
+    """The token without surrounding whitespace (a secret read from a file ends in a newline)."""
+    return str(get("API_TOKEN") or "").strip()
+
+
+def token_problem(token: str) -> str:
+    """Why ``token`` cannot go in an HTTP header, or "" when it can. Never quotes the token."""
+    for position, char in enumerate(token, start=1):
+        if not "!" <= char <= "~":
+            what = "a space or control character" if char.isascii() else "a non-ASCII character"
+            return (
+                f"{TOKEN_SETTING} has {what} at position {position} of {len(token)}, "
+                "which cannot be sent in an HTTP header; copy the token again from Attentive."
+            )
+    return ""
+
+
+def without_token(text: str) -> str:
+    """``text`` with the configured token blanked out, for errors stored or logged."""
+    token = api_token()
+    return text.replace(token, "[API token]") if len(token) >= 4 else text
 
 
 def base_url(transport_default: str | None = None) -> str:

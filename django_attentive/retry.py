@@ -45,7 +45,7 @@ def decide(outcome: SendResult | BaseException, attempts_before: int) -> Decisio
     if isinstance(outcome, SendResult):
         return Decision(Status.SENT, Outcome.SENT, True, None, "")
     attempt = attempts_before + 1
-    error = str(outcome)
+    error = conf.without_token(str(outcome))
     if isinstance(outcome, AuthenticationError):
         # The token is wrong, not the message: it waits without spending an attempt.
         return Decision(Status.QUEUED, Outcome.AUTH, False, auth_pause_seconds(), error)

@@ -13,13 +13,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from . import conf, custom_events, dispatch, quiet_hours, retry, signals
+from . import conf, custom_events, dispatch, gate, quiet_hours, retry, signals
 from .backends import BaseBackend, SendResult, build_payload, get_backend
 from .backends.base import Payload
+from .backends.http import TOKEN_REFUSED
 from .exceptions import (
     AmbiguousError,
     AttentiveError,
@@ -103,8 +106,9 @@ def send_message(
         if idempotency_key and (existing := _existing(idempotency_key)) is not None:
             return existing
         raise
-    admission = _admission(clean.to, transactional, send_at, source)
-    status, next_attempt_at = admission[:2]
+    _check_source(source)
+    admission = _admit(clean.to, transactional, send_at, None)
+    next_attempt_at = admission[1]
     message = _text_row(
         clean,
         clean.to,
@@ -114,12 +118,9 @@ def send_message(
         created_by=created_by,
         **_related_fields(related),
     )
-    stored = _insert_once(message)
-    if stored is not message:
+    stored = _insert_once(message, screened=True)
+    if stored is not message or message.status == Status.SUPPRESSED:
         return stored
-    if status == Status.SUPPRESSED:
-        logger.info("Text #%s to %s is suppressed; not sent", message.pk, mask_phone(message.to))
-        return message
     logger.info("Queued text #%s to %s", message.pk, mask_phone(message.to))
     dispatch.schedule_delivery(message.pk, next_attempt_at)
     return message
@@ -146,21 +147,34 @@ def _text_row(
     )
 
 
-def _insert_once(message: OutboundMessage) -> OutboundMessage:
+def _insert_once(message: OutboundMessage, *, screened: bool = False) -> OutboundMessage:
     """Save a new row; if its idempotency key is taken, return the row that holds it instead.
 
     A keyed row is inserted with ON CONFLICT DO NOTHING and read back, so no savepoint is
-    needed inside the caller's transaction: an order event stays within 3 queries.
+    needed inside the caller's transaction. With ``screened`` the read-back also looks the
+    number up on the suppression list, and a listed number's new row becomes ``suppressed``:
+    an order event costs 2 queries, 3 with its template not yet cached.
     """
-    if not message.idempotency_key:
+    listed = Subquery(Suppression.objects.filter(number=OuterRef("to")).values("pk")[:1])
+    if message.idempotency_key:
+        OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
+        rows = OutboundMessage.objects.filter(idempotency_key=message.idempotency_key)
+        stored = (rows.annotate(listed=listed) if screened else rows).get()
+        if stored.created_at != message.created_at or stored.body != message.body:
+            return stored  # the key was used before
+        message.pk = stored.pk
+        message._state.adding = False
+        suppression_pk = getattr(stored, "listed", None)
+    else:
         message.save()
-        return message
-    OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
-    stored = OutboundMessage.objects.get(idempotency_key=message.idempotency_key)
-    if stored.created_at != message.created_at or stored.body != message.body:
-        return stored  # the key was used before
-    message.pk = stored.pk
-    message._state.adding = False
+        suppression_pk = (
+            Suppression.objects.filter(number=message.to).values_list("pk", flat=True).first()
+            if screened
+            else None
+        )
+    if suppression_pk is not None and message.status == Status.QUEUED:
+        suppression = Suppression.objects.get(pk=suppression_pk)
+        _mark_suppressed(message, suppression, timezone.now())
     return message
 
 
@@ -204,6 +218,10 @@ def send_bulk(
         errors["to"] = problems
     elif not numbers:
         errors["to"] = ["Enter at least one recipient."]
+    try:
+        _check_source(source)
+    except InvalidMessage as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise InvalidMessage(errors)
     with real_parameter_limit():
@@ -404,22 +422,62 @@ def claim(message_pk: int, *, holder: str | None = None) -> OutboundMessage | No
 
 
 def deliver_many(message_pks: Iterable[int]) -> int:
-    """Deliver each message once, skipping any another worker holds; returns how many were sent."""
+    """Deliver each message once, skipping any another worker holds; returns how many were sent.
+
+    While Attentive refuses the token the rest stay ``queued`` for ``attentive_send_queued``.
+    """
     backend = get_backend()
     sent = 0
     for pk in message_pks:
+        if not _gate_open():
+            break
         message = claim(pk)
-        if message is not None and attempt(message, backend=backend).outcome == Outcome.SENT:
+        if message is not None and _gated_attempt(message, backend).outcome == Outcome.SENT:
             sent += 1
     return sent
 
 
 def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundMessage | None:
-    """Claim one message and make one attempt to send it. Returns None if it was not claimable."""
+    """Claim one message and make one attempt to send it. Returns None if it was not claimable,
+    or if Attentive refused the token a moment ago (the message waits, still ``queued``)."""
+    if not _gate_open():
+        return None
     message = claim(message_pk)
     if message is None:
         return None
-    return attempt(message, backend=backend or get_backend()).message
+    return _gated_attempt(message, backend or get_backend()).message
+
+
+def _gate_open() -> bool:
+    """Task deliveries share this process's auth pause; a new token ends it and frees holds."""
+    if gate.circuit.token_replaced():
+        release_token_holds()
+    return not gate.circuit.remaining()
+
+
+def _gated_attempt(message: OutboundMessage, backend: BaseBackend) -> Delivery:
+    gate.bucket().acquire()
+    delivery = attempt(message, backend=backend)
+    if delivery.outcome == Outcome.AUTH:
+        gate.circuit.trip()
+    elif delivery.outcome == Outcome.SENT:
+        gate.circuit.reset()
+    return delivery
+
+
+def release_token_holds() -> int:
+    """Texts waiting only because the token was refused or unusable become due now.
+
+    Called when a new token is seen (a worker starts, or the setting changed), so a fixed
+    token sends them at once; with the same bad token the first request trips the pause again.
+    """
+    now = timezone.now()
+    return OutboundMessage.objects.filter(
+        models.Q(last_error__startswith=TOKEN_REFUSED)
+        | models.Q(last_error__startswith=conf.TOKEN_SETTING),
+        status=Status.QUEUED,
+        next_attempt_at__gt=now,
+    ).update(next_attempt_at=now, updated_at=now)
 
 
 @dataclass(frozen=True)
@@ -471,11 +529,12 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
     pairs = [(r, _decide(r)) for r in written]
     with transaction.atomic():
         SendAttempt.objects.bulk_create([_attempt_row(report, choice) for report, choice in pairs])
-        _apply(pairs, now)
+        late = _apply(pairs, now)
         _suppress_rejected([report for report in written if _is_recipient_refusal(report)])
     deliveries = {}
     for report, decision in pairs:
-        _announce(report.message, decision, report.outcome)
+        if report.message.pk not in late:
+            _announce(report.message, decision, report.outcome)
         deliveries[id(report)] = Delivery(report.message, decision.outcome)
     for report in unsent:
         deliveries[id(report)] = Delivery(_release_unsent(report.message, str(report.outcome)), "")
@@ -496,16 +555,25 @@ def _attempt_row(report: SendReport, decision: retry.Decision) -> SendAttempt:
     )
 
 
-def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> None:
-    """Write the new states with one UPDATE per distinct outcome (one for a batch of 200s)."""
-    groups: dict[retry.Decision, list[OutboundMessage]] = {}
+def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> set[int]:
+    """Write the new states with one UPDATE per distinct outcome (one for a batch of 200s).
+
+    Only rows still ``sending`` under this claim change. Returns the pks that were not:
+    recorded after their lease ran out, recovery has already settled them (their attempt is
+    still written, so the send log shows what really happened).
+    """
+    groups: dict[tuple[retry.Decision, str], list[OutboundMessage]] = {}
     for report, decision in pairs:
-        groups.setdefault(decision, []).append(report.message)
-    for decision, messages in groups.items():
+        groups.setdefault((decision, report.message.claimed_by), []).append(report.message)
+    late: set[int] = set()
+    for (decision, mark), messages in groups.items():
         next_attempt_at = retry.due_at(decision, now)
         sent_at = now if decision.status == Status.SENT else None
         step = 1 if decision.counts_as_attempt else 0
-        OutboundMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+        mine = OutboundMessage.objects.filter(
+            pk__in=[m.pk for m in messages], status=Status.SENDING, claimed_by=mark
+        )
+        updated = mine.update(
             status=decision.status,
             attempts=models.F("attempts") + step,
             next_attempt_at=next_attempt_at,
@@ -515,31 +583,58 @@ def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> Non
             sent_at=sent_at or models.F("sent_at"),
             updated_at=now,
         )
+        if updated < len(messages):
+            late |= _late_records(messages, now, decision)
         for message in messages:
+            if message.pk in late:
+                continue
             message.status, message.attempts = decision.status, message.attempts + step
             message.next_attempt_at, message.last_error = next_attempt_at, decision.error
             message.claimed_at, message.claimed_by = None, ""
             message.sent_at, message.updated_at = sent_at or message.sent_at, now
+    return late
+
+
+def _late_records(
+    messages: list[OutboundMessage], now: datetime, decision: retry.Decision
+) -> set[int]:
+    """The messages of a group whose row was no longer this claim's (see ``_apply``)."""
+    pks = [m.pk for m in messages]
+    updated = set(
+        OutboundMessage.objects.filter(pk__in=pks, updated_at=now).values_list("pk", flat=True)
+    )
+    late = set(pks) - updated
+    for pk in sorted(late):
+        logger.warning(
+            "Text #%s: an attempt (%s) was recorded after its lease ran out; the message keeps "
+            "the state recovery gave it, and the attempt is in its send log",
+            pk,
+            decision.outcome,
+        )
+    return late
 
 
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
     """Put a claimed message back when no request could be made (e.g. no token configured)."""
     logger.error("Text #%s not sent: %s", message.pk, mask_phones_in(reason))
     now = timezone.now()
-    message.status = Status.QUEUED
-    message.next_attempt_at = now + timedelta(seconds=retry.auth_pause_seconds())
-    message.last_error = reason
-    message.claimed_at, message.claimed_by = None, ""
-    message.save(
-        update_fields=[
-            "status",
-            "next_attempt_at",
-            "last_error",
-            "claimed_at",
-            "claimed_by",
-            "updated_at",
-        ]
+    next_attempt_at = now + timedelta(seconds=retry.auth_pause_seconds())
+    OutboundMessage.objects.filter(
+        pk=message.pk, status=Status.SENDING, claimed_by=message.claimed_by
+    ).update(
+        status=Status.QUEUED,
+        next_attempt_at=next_attempt_at,
+        last_error=reason,
+        claimed_at=None,
+        claimed_by="",
+        updated_at=now,
     )
+    message.status, message.next_attempt_at, message.last_error = (
+        Status.QUEUED,
+        next_attempt_at,
+        reason,
+    )
+    message.claimed_at, message.claimed_by, message.updated_at = None, "", now
     return message
 
 
@@ -566,17 +661,24 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
 
 
 def recover_expired_claims() -> int:
-    """Claims whose worker died mid-send become ``unconfirmed`` (queued with RETRY_AMBIGUOUS)."""
+    """Claims whose worker died mid-send become ``unconfirmed`` (queued with RETRY_AMBIGUOUS).
+
+    ``message_failed`` is sent for each one that ends ``unconfirmed``, as after a read timeout.
+    """
     cutoff = timezone.now() - timedelta(seconds=conf.lease_seconds())
     recovered = 0
     for pk in OutboundMessage.objects.filter(
         status=Status.SENDING, claimed_at__lt=cutoff
     ).values_list("pk", flat=True):
-        recovered += _recover_one(pk, cutoff)
+        if (message := _recover_one(pk, cutoff)) is not None:
+            recovered += 1
+            if message.status == Status.UNCONFIRMED:
+                error = AmbiguousError(message.last_error)
+                signals.message_failed.send(sender=OutboundMessage, message=message, error=error)
     return recovered
 
 
-def _recover_one(pk: int, cutoff: datetime) -> int:
+def _recover_one(pk: int, cutoff: datetime) -> OutboundMessage | None:
     with transaction.atomic():
         message = (
             OutboundMessage.objects.select_for_update()
@@ -584,7 +686,7 @@ def _recover_one(pk: int, cutoff: datetime) -> int:
             .first()
         )
         if message is None:
-            return 0
+            return None
         reason = (
             f"The worker {message.claimed_by} stopped while sending; Attentive may or may not "
             "have received the text."
@@ -604,7 +706,7 @@ def _recover_one(pk: int, cutoff: datetime) -> int:
         message.last_error = reason
         message.claimed_at, message.claimed_by = None, ""
         message.save()
-    return 1
+    return message
 
 
 def record_failed(
@@ -673,7 +775,8 @@ def send_custom_event(
     id; the same ``idempotency_key`` twice returns the first event and posts nothing new.
     """
     clean = custom_events.validate_event(to, event_type, properties, occurred_at)
-    status, next_attempt_at, note = _admission(clean.to, transactional, None, source)
+    _check_source(source)
+    status, next_attempt_at, note = _admit(clean.to, transactional, None, None)
     message = OutboundMessage(
         to=clean.to,
         body=clean.type,
@@ -693,8 +796,8 @@ def send_custom_event(
         },
         **_related_fields(related),
     )
-    stored = _insert_once(message)
-    if stored is not message or status == Status.SUPPRESSED:
+    stored = _insert_once(message, screened=True)
+    if stored is not message or message.status == Status.SUPPRESSED:
         return stored
     logger.info("Queued custom event #%s (%s) for %s", message.pk, clean.type, mask_phone(clean.to))
     dispatch.schedule_delivery(message.pk, next_attempt_at)
@@ -776,14 +879,9 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
     return allowed, note
 
 
-def _admission(
-    to: str, transactional: bool, send_at: datetime | None, source: str
-) -> tuple[str, datetime | None, str]:
-    """Check ``source`` and look the number up on the suppression list (one query), then admit."""
+def _check_source(source: str) -> None:
     if source not in Source.values:
         raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
-    suppression = Suppression.objects.filter(number=to).first()
-    return _admit(to, transactional, send_at, suppression)
 
 
 def _admit(
@@ -792,12 +890,25 @@ def _admit(
     """A new message's status, ``next_attempt_at`` and note: suppressed, held, or as asked."""
     if suppression is not None:
         return Status.SUPPRESSED, None, suppressed_reason(suppression)
+    send_at = _project_time(send_at)
     now = timezone.now()
     due = send_at if send_at is not None and send_at > now else now
     hold = quiet_hold(to, transactional, due)
     if hold is not None:
         return Status.QUEUED, hold[0], hold[1]
     return Status.QUEUED, send_at, ""
+
+
+def _project_time(moment: datetime | None) -> datetime | None:
+    """``send_at`` as the project stores times: a naive one is read in the current time zone
+    (as Django's forms do); with USE_TZ = False an aware one becomes naive."""
+    if moment is None:
+        return None
+    if settings.USE_TZ and timezone.is_naive(moment):
+        return timezone.make_aware(moment)
+    if not settings.USE_TZ and timezone.is_aware(moment):
+        return timezone.make_naive(moment)
+    return moment
 
 
 def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:

@@ -116,6 +116,8 @@ class Worker:
         inflight: set[Future[str]] = set()
         reserved: deque[OutboundMessage] = deque()
         chunk = max(1, self.concurrency // 4)
+        # A (re)started worker may carry a fixed token: what the old one refused goes now.
+        services.release_token_holds()
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
         writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
@@ -125,6 +127,8 @@ class Worker:
                     if len(inflight) >= self.concurrency + chunk:
                         inflight = self._collect(inflight)
                         continue
+                    if self.circuit.token_replaced():
+                        services.release_token_holds()
                     pause = self.circuit.remaining()
                     if pause and reserved:
                         services.release(reserved)

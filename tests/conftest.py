@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from django_attentive import gate
 from django_attentive.backends import locmem
 
 TOKEN = "test-token-s3cr3t"
@@ -15,9 +16,11 @@ TOKEN = "test-token-s3cr3t"
 def _empty_outbox() -> Iterator[None]:
     locmem.outbox.clear()
     locmem.events.clear()
+    gate.reset()
     yield
     locmem.outbox.clear()
     locmem.events.clear()
+    gate.reset()
 
 
 @pytest.fixture

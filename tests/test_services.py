@@ -326,3 +326,36 @@ def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):
     assert deliver_many(pks) == 2
     assert deliver_many(pks) == 0
     assert len(locmem.outbox) == 2
+
+
+def test_a_result_recorded_after_recovery_keeps_the_recovered_state(
+    django_capture_on_commit_callbacks, caplog
+):
+    from django_attentive.backends import get_backend
+    from django_attentive.services import claim, record, transmit
+
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send_message("+12015550123", "Hi")
+    claimed = claim(message.pk)
+    report = transmit(claimed, backend=get_backend())
+    # The writer lagged past the lease: recovery settled the message first.
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.UNCONFIRMED, claimed_at=None, claimed_by=""
+    )
+    with caplog.at_level(logging.WARNING):
+        record([report])
+    message.refresh_from_db()
+    assert message.status == Status.UNCONFIRMED
+    assert message.send_attempts.get().outcome == Outcome.SENT  # the log still tells the truth
+    assert "after its lease ran out" in caplog.text
+
+
+def test_a_naive_send_at_is_read_in_the_current_time_zone(django_capture_on_commit_callbacks):
+    from datetime import datetime, timedelta
+
+    later = datetime.now() + timedelta(days=1)  # naive, as a form or script might pass it
+    with timezone.override("America/New_York"):
+        message = send_message("+12015550123", "Tomorrow", send_at=later)
+        expected = timezone.make_aware(later)
+    assert message.status == Status.QUEUED
+    assert message.next_attempt_at == expected

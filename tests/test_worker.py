@@ -282,3 +282,27 @@ def test_cancelled_after_reservation_is_not_sent(fake):
     cancel(OutboundMessage.objects.get())
     assert start([reserved]) == []
     assert fake.messages == []
+
+
+def test_a_text_its_worker_lost_is_announced_as_failed(attentive, fake):
+    from django_attentive.signals import message_failed
+
+    attentive(LEASE_SECONDS=1)
+    queue(1)
+    OutboundMessage.objects.update(
+        status=Status.SENDING,
+        claimed_at=timezone.now() - timedelta(seconds=5),
+        claimed_by="dead-host:1:1",
+    )
+    announced = []
+
+    def receiver(sender, message, error, **kwargs):
+        announced.append((message.pk, message.status, type(error).__name__))
+
+    message_failed.connect(receiver, dispatch_uid="lost")
+    try:
+        drain()
+    finally:
+        message_failed.disconnect(dispatch_uid="lost")
+    message = OutboundMessage.objects.get()
+    assert announced == [(message.pk, Status.UNCONFIRMED, "AmbiguousError")]

@@ -31,6 +31,8 @@ MESSAGES_PATH = "/v1/messages"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
 POOL_SIZE = 64  # enough for attentive_send_queued --concurrency up to 64 on one session
 RECIPIENT_REASONS = ("opted out", "opted-out", "opt out", "not found", "unsubscribed")
+#: How a refused-token error begins (``services.release_token_holds`` looks for it).
+TOKEN_REFUSED = "Attentive refused the API token"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Attentive's limit is per second: with none left, the next second brings a fresh allowance.
 RATE_LIMIT_WINDOW_SECONDS = 1.0
@@ -136,7 +138,7 @@ def error_for_response(response: requests.Response) -> APIError:
     details = {"status_code": code, "response_body": text}
     if code in (401, 403):
         return AuthenticationError(
-            f"Attentive refused the API token: {reason}. Fix ATTENTIVE['API_TOKEN']; "
+            f"{TOKEN_REFUSED}: {reason}. Fix ATTENTIVE['API_TOKEN']; "
             "messages wait and go out once it works",
             **details,
         )
@@ -182,9 +184,11 @@ class AttentiveHttpBackend(BaseBackend):
         token = conf.api_token()
         if not token:
             raise ConfigurationError(
-                f"ATTENTIVE['API_TOKEN'] is empty; {type(self).__name__} needs "
+                f"{conf.TOKEN_SETTING} is empty; {type(self).__name__} needs "
                 f"{self.token_kind} (or set BACKEND to the console or locmem backend)."
             )
+        if problem := conf.token_problem(token):
+            raise ConfigurationError(problem)
         connect_timeout, read_timeout = conf.timeout()
         try:
             response = get_session().post(
@@ -211,7 +215,9 @@ class AttentiveHttpBackend(BaseBackend):
                 "The connection dropped after the request went out; the text may have been sent"
             ) from exc
         except requests.RequestException as exc:
-            raise TransientError(f"Could not send to Attentive: {exc}; nothing was sent") from exc
+            raise TransientError(
+                f"Could not send to Attentive: {conf.without_token(str(exc))}; nothing was sent"
+            ) from exc
         if 200 <= response.status_code < 300:
             return SendResult(response.status_code, response.text, _json_object(response.text))
         raise self.error_for_response(response)
