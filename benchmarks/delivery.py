@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.backends import utils as db_utils  # noqa: E402
 
+from benchmarks.fake_process import FakeProcess  # noqa: E402
 from django_attentive.models import OutboundMessage, SendAttempt, Status  # noqa: E402
 from django_attentive.worker import Worker  # noqa: E402
 
@@ -69,42 +69,6 @@ class QueryCounter:
     def __exit__(self, *exc: object) -> None:
         db_utils.CursorWrapper.execute = self._execute
         db_utils.CursorWrapper.executemany = self._executemany
-
-
-class FakeProcess:
-    """The standalone fake Attentive in its own process, as Attentive would be."""
-
-    def __init__(self, latency: float) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "attentive_fake_server"]
-            + ["--port", str(self.port), "--latency", str(latency)],
-            cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/_fake/config", timeout=1)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("the fake Attentive did not start")
-
-    def recorded(self) -> int:
-        return requests.get(f"{self.url}/_fake/messages?since=0", timeout=30).json()["count"]
-
-    def clear(self) -> None:
-        requests.delete(f"{self.url}/_fake/messages", timeout=30)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def numbers(count: int) -> list[str]:

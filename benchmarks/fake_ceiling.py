@@ -1,7 +1,12 @@
 """How close the standalone fake Attentive gets to its theoretical ceiling, concurrency ÷ latency.
 
-    python benchmarks/fake_ceiling.py                               # fake in this process
-    python benchmarks/fake_ceiling.py --url http://127.0.0.1:8025   # attentive_fake_server
+    python benchmarks/fake_ceiling.py                               # fake in its own process
+    python benchmarks/fake_ceiling.py --in-process                  # fake in this process
+    python benchmarks/fake_ceiling.py --url http://127.0.0.1:8025   # a running fake
+
+The default runs the fake as the sender benchmarks do, in its own process (Attentive is not
+in the sender's process either). ``--in-process`` shares one GIL between client and fake, so
+it reads a few per cent lower.
 
 Exits 1 when throughput is under 90 % of the ceiling: the fake would then be the bottleneck
 of any sender benchmark run against it.
@@ -20,6 +25,7 @@ from requests.adapters import HTTPAdapter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fake_process import FakeProcess  # noqa: E402
 from django_attentive.fake import FakeAttentive, FakeAttentiveServer  # noqa: E402
 
 PAYLOAD = {"to": "+12015550123", "body": "Your order has shipped."}
@@ -60,17 +66,23 @@ def measure(url: str, concurrency: int, seconds: float) -> tuple[int, float, lis
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="Base URL of a running fake (default: start one here).")
+    parser.add_argument("--url", help="Base URL of a running fake (default: start one).")
+    parser.add_argument(
+        "--in-process", action="store_true", help="Run the fake in this process's threads."
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    server = None
+    server = process = None
     url = args.url
-    if url is None:
+    if url is None and args.in_process:
         server = FakeAttentiveServer(fake=FakeAttentive())
         url = server.start()
+    elif url is None:
+        process = FakeProcess(latency=args.latency)
+        url = process.url
     requests.post(f"{url}/_fake/reset", timeout=5).raise_for_status()
     requests.post(f"{url}/_fake/config", json={"latency": args.latency}, timeout=5)
     try:
@@ -79,6 +91,8 @@ def main() -> int:
         requests.post(f"{url}/_fake/reset", timeout=5)
         if server is not None:
             server.stop()
+        if process is not None:
+            process.stop()
 
     ceiling = args.concurrency / args.latency
     rate = count / elapsed
@@ -87,7 +101,8 @@ def main() -> int:
     print(
         f"{count} requests in {elapsed:.2f} s: {rate:.1f} req/s = {rate / ceiling:.0%} of the "
         f"{ceiling:.0f} req/s ceiling ({args.concurrency} threads, {args.latency * 1000:.0f} ms "
-        f"latency); p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        f"latency, fake {'in this process' if server else 'in its own process'}); "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
     return 0 if rate >= 0.9 * ceiling else 1
 
