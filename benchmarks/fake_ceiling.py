@@ -72,7 +72,7 @@ def main() -> int:
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
     server = process = None
