@@ -101,19 +101,20 @@ def validate_event(
     properties: Mapping[str, object] | None = None,
     occurred_at: datetime | None = None,
 ) -> CleanEvent:
-    """Check a custom event, raising one InvalidMessage that lists each problem by field."""
+    """Check a custom event, raising one InvalidMessage that lists each problem by argument
+    name (``to``, ``event_type``, ``properties``)."""
     errors: dict[str, list[str] | str] = {}
     clean: dict[str, object] = {"occurred_at": rfc3339(occurred_at)}
-    checks = {
-        "to": (normalize_phone, to),
-        "type": (clean_type, event_type),
-        "properties": (flat_properties, properties or {}),
+    checks = {  # argument: (CleanEvent field, check, value)
+        "to": ("to", normalize_phone, to),
+        "event_type": ("type", clean_type, event_type),
+        "properties": ("properties", flat_properties, properties or {}),
     }
-    for field, (check, value) in checks.items():
+    for argument, (field, check, value) in checks.items():
         try:
             clean[field] = check(value)  # type: ignore[operator]
         except ValueError as exc:
-            errors[field] = [str(exc)]
+            errors[argument] = [str(exc)]
     if errors:
         raise InvalidMessage(errors)
     return CleanEvent(**clean)  # type: ignore[arg-type]

@@ -127,7 +127,7 @@ def test_custom_event_for_a_suppressed_number_is_never_posted(django_capture_on_
 def test_invalid_event_raises_by_field_and_saves_nothing():
     with pytest.raises(InvalidMessage) as caught:
         send_custom_event("+33 6 12 34 56 78", "()", {})
-    assert set(caught.value.message_dict) == {"to", "type"}
+    assert set(caught.value.message_dict) == {"to", "event_type"}
     assert OutboundMessage.objects.count() == 0
 
 
