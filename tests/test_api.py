@@ -134,6 +134,27 @@ def test_post_with_send_at_holds_the_text_until_then(api, django_capture_on_comm
     assert locmem.outbox == []
 
 
+@pytest.mark.parametrize(
+    ("send_at", "status_code"),
+    [
+        ("9999-12-31T23:00:00Z", 201),  # 23:00 in London: quiet until a morning in year 10000
+        ("9999-12-31T23:59:59.999999Z", 201),
+        ("9999-12-31T03:00:00Z", 201),  # held until 08:00 that last morning
+        ("9999-12-31T23:00:00-14:00", 400),  # year 10000 in UTC
+        ("0001-01-01T00:00:00Z", 201),  # in the past: now
+        ("0001-01-01T00:00:00+14:00", 400),  # year 0 in UTC
+    ],
+)
+@pytest.mark.parametrize("to", ["+1 201 555 0123", "+44 20 7946 0000", "+1 800 555 0199"])
+def test_send_at_at_the_ends_of_the_calendar_is_never_a_500_with_quiet_hours_on(
+    api, attentive, to, send_at, status_code
+):
+    attentive(QUIET_HOURS=("21:00", "08:00"))
+    response = post(api, {**TEXT, "to": to, "sendAt": send_at})
+    assert response.status_code == status_code, response.content
+    assert OutboundMessage.objects.count() == (1 if status_code == 201 else 0)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_post_outside_a_transaction_answers_with_the_outcome(api):
     # In autocommit, delivery runs inside send_message; the answer shows it, not a stale "queued".
