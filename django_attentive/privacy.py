@@ -1,31 +1,86 @@
-"""Keep personal data out of logs: phone numbers are masked wherever they are printed."""
+"""Keep personal data out of logs: phone numbers are masked wherever they are printed.
+
+What counts as a phone number in free text (a rule, not a guess at every run of digits, so
+dates, times, ids, order numbers and durations stay readable):
+
+- international: ``+`` and 8 to 15 digits, grouped by spaces, dots, dashes or parentheses
+  (``+12015550123``, ``+1 (201) 555-0123``, ``+44 20 7946 0000``);
+- North American: a 10-digit number whose area code and exchange start with 2-9, optionally
+  after a ``1``, bare or grouped (``2015550123``, ``(201) 555-0123``, ``1-201-555-0123``);
+- UK national: a trunk ``0`` and 10 or 11 digits in all (``020 7946 0000``, ``07700900123``).
+
+It must stand alone: not glued to letters or digits (a UUID, a hash), and not continuing a
+run of digits joined by dots, dashes, slashes or colons (a date, a time, a version, an IP
+address). A 10-digit id shaped like a North American number is masked too: in free text
+nothing tells them apart.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+BULLETS = "•" * 7  # a fixed run, so the mask does not tell the number's length either
+SHOWN_DIGITS = 2
+_SEP = r"[ .-]"
+_START = r"(?<!\w)(?<!\d[.:/-])"
+_END = r"(?!\w)(?![.:/-]\d)"
+_PHONE = re.compile(
+    rf"""
+    (?P<international>\+[1-9](?:[ .()-]{{0,2}}\d){{7,14}}(?!\d)(?![.:/-]\d))
+    | {_START}(?:
+        (?P<north_american>
+            (?:1{_SEP}?)?(?:\([2-9]\d\d\)\ ?|[2-9]\d\d{_SEP}?)[2-9]\d\d{_SEP}?\d{{4}}
+        )
+        | (?P<uk>(?:\(0\d{{1,4}}\)\ ?|0\d{{1,4}}{_SEP}?)\d(?:{_SEP}?\d){{4,8}})
+    ){_END}
+    """,
+    re.VERBOSE,
+)
+_UK_DIGITS = (10, 11)
 
 
 def mask_phone(number: str) -> str:
-    """'+12015550123' -> '+1201•••0123': enough to tell numbers apart, not to dial one."""
-    text = str(number or "")
-    if len(text) <= 8:
-        return "•" * len(text)
-    return f"{text[:5]}•••{text[-4:]}"
+    """'+12015550123' -> '+1•••••••23': its country and last two digits, not enough to dial."""
+    text = str(number or "").strip()
+    if not text:
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) <= SHOWN_DIGITS * 2:
+        return BULLETS
+    if text.startswith("+"):
+        return f"+{_country_code(digits)}{BULLETS}{digits[-SHOWN_DIGITS:]}"
+    return f"{BULLETS}{digits[-SHOWN_DIGITS:]}"
+
+
+def _country_code(digits: str) -> str:
+    """The 1-3 digit calling code a number starts with ('' when none is known)."""
+    for size in (1, 2, 3):
+        if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+            return digits[:size]
+    return ""
 
 
 def mask_phones_in(text: str) -> str:
-    """Mask every phone-like run of digits inside free text (error messages, bodies)."""
-    return _PHONE_LIKE.sub(lambda match: mask_phone(re.sub(r"[^\d+]", "", match.group())), text)
+    """Mask every phone number inside free text (error messages, exception text)."""
+    return _PHONE.sub(_mask_match, text)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    found = match.group()
+    if match.group("uk") and len(re.sub(r"\D", "", found)) not in _UK_DIGITS:
+        return found
+    return mask_phone(found)
 
 
 class MaskPhonesFilter(logging.Filter):
     """Mask numbers in every record of the ``django_attentive`` logger, whatever the call site.
 
     The call sites mask already; this catches what they cannot, such as an exception's text
-    or traceback. Dates and counts passed as arguments are left alone (only text is masked).
+    or traceback. Arguments that are not text (dates, counts) are left alone, and so are the
+    dates, times and ids inside text (see the rule at the top of this module).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -73,10 +73,17 @@ def zones_for(number: str) -> tuple[ZoneInfo, ...]:
 
 
 def is_quiet(moment: datetime, zone: ZoneInfo, window: Window) -> bool:
-    """True when ``moment`` falls inside the quiet window on the clocks of ``zone``."""
+    """True when ``moment`` falls inside the quiet window on the clocks of ``zone``.
+
+    A moment whose local date is past year 9999 (or before year 1) counts as not quiet: the
+    window cannot be computed there, and a text scheduled that far out may go at its own time.
+    """
     start, end = window
-    local = moment.astimezone(zone).time().replace(tzinfo=None)
     if start == end:
+        return False
+    try:
+        local = moment.astimezone(zone).time().replace(tzinfo=None)
+    except OverflowError:
         return False
     if start < end:
         return start <= local < end
@@ -84,12 +91,21 @@ def is_quiet(moment: datetime, zone: ZoneInfo, window: Window) -> bool:
 
 
 def _openings(moment: datetime, zone: ZoneInfo, window: Window) -> list[datetime]:
-    """The next two moments at or after ``moment`` when the window ends in ``zone``, in UTC."""
-    day = moment.astimezone(zone).date()
-    openings = [
-        datetime.combine(day + timedelta(days=offset), window[1], tzinfo=zone).astimezone(UTC)
-        for offset in range(3)
-    ]
+    """The next two moments at or after ``moment`` when the window ends in ``zone``, in UTC.
+
+    Fewer near the ends of the calendar: an opening before year 1 or after 9999 does not exist.
+    """
+    try:
+        day = moment.astimezone(zone).date()
+    except OverflowError:
+        return []
+    openings = []
+    for offset in range(3):
+        try:
+            opening = datetime.combine(day + timedelta(days=offset), window[1], tzinfo=zone)
+            openings.append(opening.astimezone(UTC))
+        except OverflowError:
+            continue
     return [opening for opening in openings if opening >= moment][:2]
 
 
@@ -99,14 +115,18 @@ def allowed_at(number: str, moment: datetime, window: Window | None) -> datetime
     Returns ``moment`` itself when it is allowed already. If the number's zones are so far
     apart that no moment is outside the window in all of them (a toll-free number lists every
     North American zone from Guam to Newfoundland), the earliest moment quiet in the fewest
-    zones wins.
+    zones wins. A moment so close to the end of year 9999 that the window's next opening is
+    past the last date Python can hold is allowed at its own time: never an OverflowError.
     """
     if window is None or window[0] == window[1]:
         return moment
     zones = zones_for(number)
     if not zones:
         return moment
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-14:00 is in year 10000 in UTC
+        return moment
     candidates = [moment, *(t for zone in zones for t in _openings(moment, zone, window))]
 
     def rank(candidate: datetime) -> tuple[int, datetime]:

@@ -45,10 +45,15 @@ def signature_for(body: bytes, secret: str) -> str:
 
 
 def verify_signature(body: bytes, signature: str | None, secret: str) -> bool:
-    """True when ``signature`` is the body's HMAC under ``secret`` (constant-time comparison)."""
+    """True when ``signature`` is the body's HMAC under ``secret`` (constant-time comparison).
+
+    Compared as bytes: ``compare_digest`` raises TypeError on a str with non-ASCII characters,
+    and a header may hold any.
+    """
     if not secret or not signature:
         return False
-    return hmac.compare_digest(signature_for(body, secret), signature.strip().lower())
+    given = signature.strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(signature_for(body, secret).encode(), given)
 
 
 @dataclass(frozen=True)

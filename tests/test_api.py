@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +20,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
 from django_attentive import send_message
+from django_attentive.api.idempotency import stored_key
 from django_attentive.api.throttling import AttentiveRateThrottle
 from django_attentive.api.views import MessageViewSet
 from django_attentive.backends import locmem
@@ -132,6 +135,27 @@ def test_post_with_send_at_holds_the_text_until_then(api, django_capture_on_comm
     assert response.status_code == 201
     assert response.json()["nextAttemptAt"] == later.isoformat().replace("+00:00", "Z")
     assert locmem.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("send_at", "status_code"),
+    [
+        ("9999-12-31T23:00:00Z", 201),  # 23:00 in London: quiet until a morning in year 10000
+        ("9999-12-31T23:59:59.999999Z", 201),
+        ("9999-12-31T03:00:00Z", 201),  # held until 08:00 that last morning
+        ("9999-12-31T23:00:00-14:00", 400),  # year 10000 in UTC
+        ("0001-01-01T00:00:00Z", 201),  # in the past: now
+        ("0001-01-01T00:00:00+14:00", 400),  # year 0 in UTC
+    ],
+)
+@pytest.mark.parametrize("to", ["+1 201 555 0123", "+44 20 7946 0000", "+1 800 555 0199"])
+def test_send_at_at_the_ends_of_the_calendar_is_never_a_500_with_quiet_hours_on(
+    api, attentive, to, send_at, status_code
+):
+    attentive(QUIET_HOURS=("21:00", "08:00"))
+    response = post(api, {**TEXT, "to": to, "sendAt": send_at})
+    assert response.status_code == status_code, response.content
+    assert OutboundMessage.objects.count() == (1 if status_code == 201 else 0)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -521,6 +545,60 @@ def test_unusable_idempotency_key_is_400(api, key):
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()
     assert OutboundMessage.objects.count() == 0
+
+
+def test_a_255_character_key_is_400_not_a_database_error(api):
+    original = sent_message("Shipped")
+    key = "k" * 255  # the column's length; the header takes at most 200
+    assert api.post(MESSAGES, TEXT, format="json", HTTP_IDEMPOTENCY_KEY=key).status_code == 400
+    assert api.post(detail(original.pk, "resend"), HTTP_IDEMPOTENCY_KEY=key).status_code == 400
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_the_longest_key_works_for_send_and_resend(api):
+    key = "k" * 200
+    first = post(api, TEXT, **{"Idempotency-Key": key})
+    assert post(api, TEXT, **{"Idempotency-Key": key}).json()["id"] == first.json()["id"]
+    OutboundMessage.objects.filter(pk=first.json()["id"]).update(status=Status.SENT)
+    copy = api.post(detail(first.json()["id"], "resend"), HTTP_IDEMPOTENCY_KEY=key)
+    again = api.post(detail(first.json()["id"], "resend"), HTTP_IDEMPOTENCY_KEY=key)
+    assert (copy.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == copy.json()["id"]
+    assert OutboundMessage.objects.count() == 2
+
+
+def key_request(user_pk: object, key: str) -> SimpleNamespace:
+    """What stored_key reads of a request: the header and the user's pk."""
+    return SimpleNamespace(headers={"Idempotency-Key": key}, user=SimpleNamespace(pk=user_pk))
+
+
+def test_ordinary_keys_are_stored_as_given():
+    request = key_request(7, "order-1001-shipped")
+    assert stored_key(request) == "api:7:order-1001-shipped"
+    assert stored_key(request, operation=":resend:12") == "api:7:order-1001-shipped:resend:12"
+
+
+@pytest.mark.parametrize(
+    "user_pk",
+    [uuid.UUID("6f1c2a9e-8d4b-4c3a-9e2f-1a2b3c4d5e6f"), "u" * 150, 2**63 - 1],
+    ids=["uuid", "150-char-string", "largest-bigint"],
+)
+@pytest.mark.parametrize("operation", ["", f":resend:{2**63 - 1}"], ids=["send", "resend"])
+def test_stored_keys_always_fit_the_column(user_pk, operation):
+    request = key_request(user_pk, "k" * 200)
+    key = stored_key(request, operation=operation)
+    assert len(key) <= OutboundMessage._meta.get_field("idempotency_key").max_length
+    assert stored_key(request, operation=operation) == key  # a retry finds it
+    assert stored_key(key_request(user_pk, "k" * 199 + "j"), operation=operation) != key
+    # PostgreSQL refuses a longer value with an error; SQLite would store it.
+    OutboundMessage.objects.create(to="+12015550123", body="Hi", idempotency_key=key)
+
+
+def test_a_hashed_key_still_tells_operations_apart():
+    request = key_request(uuid.uuid4(), "k" * 200)
+    keys = {stored_key(request, operation=f":resend:{pk}") for pk in (10**7, 10**7 + 1)}
+    assert len(keys) == 2
+    assert all(key.startswith("api:sha256:") for key in keys)
 
 
 def test_post_without_key_twice_sends_twice(api):

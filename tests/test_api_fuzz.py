@@ -3,12 +3,15 @@
 Hypothesis builds JSON-ish payloads (plausible fields mixed with wrong types, NUL bytes, lone
 surrogates, absurd dates, unknown keys), raw bytes, odd headers and query strings, and sends
 them through Django's test client. An unhandled exception fails the test with its traceback.
+Quiet hours are on here, as by default, so a ``sendAt`` on the last day of year 9999 reaches
+their computation.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -70,7 +73,11 @@ dates = st.one_of(
         [
             "2030-01-01T09:00:00Z",
             "2000-01-01",
+            "0001-01-01T00:00:00Z",
             "0001-01-01T00:00:00+14:00",
+            "9999-12-31T03:00:00Z",
+            "9999-12-31T23:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
             "9999-12-31T23:59:59-14:00",
             "10000-01-01T00:00:00Z",
             "2024-02-30T00:00:00Z",
@@ -81,7 +88,12 @@ dates = st.one_of(
     ),
     st.builds(
         lambda moment, zone: moment.isoformat() + zone,
-        st.datetimes(),
+        st.one_of(
+            st.datetimes(),
+            # The last and first days, where quiet hours' next morning may not exist.
+            st.datetimes(min_value=datetime(9999, 12, 30)),
+            st.datetimes(max_value=datetime(1, 1, 2)),
+        ),
         st.sampled_from(["", "Z", "+14:00", "-14:00", "+99:99"]),
     ),
 )
@@ -189,6 +201,12 @@ query_strings = st.lists(
 )
 
 
+@pytest.fixture(autouse=True)
+def _quiet_hours_on(attentive):
+    """The default window, which tests/settings.py turns off for the other modules."""
+    attentive(QUIET_HOURS=("21:00", "08:00"))
+
+
 @pytest.fixture
 def api() -> APIClient:
     user = get_user_model().objects.create_superuser("fuzz", "fuzz@example.com", "pw")
@@ -225,6 +243,15 @@ def test_fuzzed_post_never_500s_and_stores_only_valid_texts(api, body, content_t
     assert_answered(response)
     if response.status_code not in (200, 201):
         assert OutboundMessage.objects.count() == before
+
+
+@FUZZ
+@given(to=FIELDS["to"], send_at=dates, marketing=st.booleans())
+def test_fuzzed_send_at_never_500s_with_quiet_hours_on(api, to, send_at, marketing):
+    payload = {"to": to, "body": "Sale", "sendAt": send_at}
+    if not marketing:
+        payload["type"] = "TRANSACTIONAL"  # never held: skips quiet hours
+    assert_answered(api.post(MESSAGES, payload, format="json"))
 
 
 @FUZZ

@@ -15,12 +15,105 @@ NUMBER = "+12015550123"
 DIGITS = "2015550123"
 
 
-def test_mask_phone_keeps_enough_to_tell_numbers_apart():
-    assert mask_phone(NUMBER) == "+1201•••0123"
-    masked = mask_phones_in("call (201) 555-0123 or +44 20 7946 0000")
-    assert masked.startswith("call (")
-    assert "555-0123" not in masked
-    assert "+4420•••0000" in masked
+def test_mask_phone_keeps_the_country_and_the_last_two_digits():
+    assert mask_phone(NUMBER) == "+1•••••••23"
+    assert mask_phone("+447700900123") == "+44•••••••23"
+    assert mask_phone("+353851234567") == "+353•••••••67"
+    assert mask_phone("2015550123") == "•••••••23"
+    assert mask_phone("123") == "•••••••"
+    assert mask_phone("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # International, however it is grouped.
+        ("+12015550123", "+1•••••••23"),
+        ("+1 201 555 0123", "+1•••••••23"),
+        ("+1 (201) 555-0123", "+1•••••••23"),
+        ("+1.201.555.0123", "+1•••••••23"),
+        ("+44 20 7946 0000", "+44•••••••00"),
+        ("+44 (0)20 7946 0000", "+44•••••••00"),
+        ("+447700900123", "+44•••••••23"),
+        ("+33 6 12 34 56 78", "+33•••••••78"),
+        # North American, as customers and shops write them.
+        ("(201) 555-0123", "•••••••23"),
+        ("(201)555-0123", "•••••••23"),
+        ("201-555-0123", "•••••••23"),
+        ("201.555.0123", "•••••••23"),
+        ("201 555 0123", "•••••••23"),
+        ("2015550123", "•••••••23"),
+        ("12015550123", "•••••••23"),
+        ("1-201-555-0123", "•••••••23"),
+        ("1 (201) 555-0123", "•••••••23"),
+        # UK national, with the trunk 0.
+        ("020 7946 0000", "•••••••00"),
+        ("(020) 7946 0000", "•••••••00"),
+        ("07700 900123", "•••••••23"),
+        ("07700900123", "•••••••23"),
+        # Inside the sentences the app logs.
+        (
+            "Subscriber +12015550123 is opted-out",
+            "Subscriber +1•••••••23 is opted-out",
+        ),
+        (
+            "'(201) 555-0199' is not a valid phone number.",
+            "'•••••••99' is not a valid phone number.",
+        ),
+        (
+            "'+33 6 12 34 56 78' is a number from France",
+            "'+33•••••••78' is a number from France",
+        ),
+        ('{"phone": "2015550123", "id": 100234}', '{"phone": "•••••••23", "id": 100234}'),
+        ("to 2015550123, 2015550199.", "to •••••••23, •••••••99."),
+        (
+            "Suppressed +12015550123 at 2025-01-02 13:00",
+            "Suppressed +1•••••••23 at 2025-01-02 13:00",
+        ),
+    ],
+)
+def test_phone_numbers_in_text_are_masked(text, expected):
+    assert mask_phones_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-01-02 13:00",
+        "2025-01-02 13:00:00",
+        "since 2025-01-02 13:00 UTC",
+        "2025-01-02T13:00:00Z",
+        "2025-07-01T12:00:00.123456+00:00",
+        "2025-07-01T12:00:00-04:00",
+        "20250102T130000Z",
+        "20250102130000",
+        "01.02.2025 13:00",
+        "02/01/2025 13:00",
+        "Thu, 02 Jan 2025 13:00:00 +0000",
+        "Thu Jan 02 13:00:00 +0000 2025",
+        "timestamp 1735822800000",
+        "epoch 1735822800",
+        "0:00:01.234567",
+        "1 day, 2:03:04",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "12345678-1234-5678-1234-567812345678",
+        "3f2b8c4e9d0a4b1c8e7f6a5b4c3d2e1f",
+        "took 1234 ms",
+        "took 12.345678 s",
+        "order 100234",
+        "order #1001 shipped",
+        "order 1002345678",  # area code 100 does not exist
+        "Text #123456 to +1•••••••23 is sent",
+        "Queued 15000 texts in bulk (12 suppressed)",
+        "ratio 0.0123456789",
+        "host 192.168.100.200",
+        "django-attentive 1.201.555",
+        'File "/srv/shop/django_attentive/services.py", line 1234, in deliver',
+        "<Response [503]> at 0x7f3a2015550123",
+    ],
+)
+def test_dates_times_ids_and_durations_are_left_alone(text):
+    assert mask_phones_in(text) == text
 
 
 def test_filter_masks_messages_arguments_and_tracebacks(caplog):
@@ -34,7 +127,19 @@ def test_filter_masks_messages_arguments_and_tracebacks(caplog):
         except RuntimeError:
             logger.exception("failed")
     assert DIGITS not in caplog.text
-    assert caplog.text.count("+1201•••0123") >= 4
+    assert caplog.text.count("+1•••••••23") >= 4
+
+
+def test_filter_keeps_dates_in_log_lines_readable(caplog):
+    logger = logging.getLogger("django_attentive")
+    reason = "Held for quiet hours (21:00–08:00 in America/New_York) until 2025-07-01 12:00 UTC."
+    with caplog.at_level(logging.INFO, logger="django_attentive"):
+        logger.info("Text #%s to %s not sent: %s", 100234, NUMBER, reason)
+        logger.info("Purged 3 texts from before 2025-01-02 13:00:00.123456+00:00; took 1234 ms")
+    assert caplog.messages == [
+        f"Text #100234 to +1•••••••23 not sent: {reason}",
+        "Purged 3 texts from before 2025-01-02 13:00:00.123456+00:00; took 1234 ms",
+    ]
 
 
 def test_filter_leaves_numbers_that_are_not_text_alone():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from unittest import mock
 
 import pytest
@@ -72,6 +72,31 @@ def test_a_window_that_does_not_cross_midnight():
     lunch = (time(12), time(13))
     assert allowed_at(LONDON, utc(2025, 1, 15, 12, 15), lunch) == utc(2025, 1, 15, 13, 0)
     assert allowed_at(LONDON, utc(2025, 1, 15, 11, 59), lunch) == utc(2025, 1, 15, 11, 59)
+
+
+# The last and first moments Python can hold, in UTC and in the zones furthest from it.
+END_OF_TIME = {
+    "9999-12-31T23:00Z": utc(9999, 12, 31, 23, 0),
+    "datetime.max": datetime.max.replace(tzinfo=UTC),
+    "9999-12-31T12:00-14:00": datetime(9999, 12, 31, 12, tzinfo=timezone(timedelta(hours=-14))),
+    "0001-01-01T00:00Z": utc(1, 1, 1),
+    "0001-01-01T00:00+14:00": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+}
+
+
+@pytest.mark.parametrize("moment", END_OF_TIME.values(), ids=END_OF_TIME.keys())
+@pytest.mark.parametrize("number", [NEW_YORK, LOS_ANGELES, LONDON, ALASKA, TOLL_FREE])
+def test_allowed_at_never_overflows_at_the_ends_of_the_calendar(number, moment):
+    assert allowed_at(number, moment, WINDOW) >= moment
+
+
+def test_a_window_opening_after_year_9999_lets_the_text_go_at_its_own_time():
+    # 23:00 GMT on the last day: the next 08:00 is in year 10000, which cannot be held.
+    assert allowed_at(LONDON, utc(9999, 12, 31, 23, 0), WINDOW) == utc(9999, 12, 31, 23, 0)
+    # 18:00 EST: not quiet at all.
+    assert allowed_at(NEW_YORK, utc(9999, 12, 31, 23, 0), WINDOW) == utc(9999, 12, 31, 23, 0)
+    # 03:00 GMT on the last day: the window still opens at 08:00 that morning.
+    assert allowed_at(LONDON, utc(9999, 12, 31, 3, 0), WINDOW) == utc(9999, 12, 31, 8, 0)
 
 
 def test_no_window_holds_nothing():
@@ -239,3 +264,12 @@ def test_the_worker_hands_out_only_what_may_go_now(quiet):
     )
     with clock(NIGHT_IN_NEW_YORK + timedelta(minutes=5)):
         assert claim_batch(10) == []  # not due again before the morning
+
+
+@pytest.mark.django_db
+def test_a_send_at_in_year_9999_is_stored_not_an_overflow(quiet):
+    with clock(NIGHT_IN_NEW_YORK):
+        message = send_message(LONDON, "Sale", send_at=utc(9999, 12, 31, 23, 0))
+    message.refresh_from_db()
+    assert message.status == Status.QUEUED
+    assert message.next_attempt_at == utc(9999, 12, 31, 23, 0)

@@ -224,6 +224,14 @@ def test_a_reserved_text_suppressed_before_it_starts_is_never_sent(fake):
     assert fake.messages == []
 
 
+def test_a_raw_insert_does_not_stop_a_batch_reserved_before_it():
+    """The documented window (docs/compliance.md): the list is read when a batch is reserved."""
+    OutboundMessage.objects.create(to=NUMBER, body="Sale")
+    [reserved] = claim_batch(1)
+    Suppression.objects.create(number=NUMBER, reason=SuppressionReason.OPTED_OUT)
+    assert [m.pk for m in start([reserved])] == [reserved.pk]  # its request goes out
+
+
 # ----------------------------------------------------------------- suppress / lift
 
 

@@ -109,6 +109,31 @@ def test_garbage_signature_is_refused():
     assert not WebhookEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "é",
+        "Ã©",  # the UTF-8 bytes of "é" as WSGI hands them over (ISO-8859-1)
+        "\ud800",
+        "☃" * 64,
+        "f" * 10_000,
+        "0" * 1_000_000,
+    ],
+    ids=["e-acute", "latin-1-mojibake", "lone-surrogate", "64-snowmen", "10k-hex", "1M-hex"],
+)
+def test_a_non_ascii_or_over_long_signature_is_refused_not_a_500(signature):
+    assert post(event(), signature=signature).status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Suppression.objects.exists()
+
+
+def test_a_valid_signature_with_a_non_ascii_tail_is_refused():
+    raw = json.dumps(event()).encode()
+    assert post(raw, signature=signature_for(raw, SECRET) + "é").status_code == 403
+    assert not verify_signature(raw, signature_for(raw, SECRET) + "\ud800", SECRET)
+    assert not WebhookEvent.objects.exists()
+
+
 def test_a_valid_signature_on_a_tampered_body_is_refused():
     original = json.dumps(event(phone="+12015550100")).encode()
     tampered = original.replace(b"+12015550100", NUMBER.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from rest_framework.exceptions import ValidationError
@@ -13,10 +14,17 @@ from .exceptions import IdempotencyKeyReused
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,200}")
 COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")
+MAX_STORED_LENGTH = OutboundMessage._meta.get_field("idempotency_key").max_length
 
 
-def stored_key(request: Request) -> str | None:
-    """The key as stored on the message, namespaced per user so two users' keys never meet."""
+def stored_key(request: Request, *, operation: str = "") -> str | None:
+    """The key as stored on the message, namespaced per user so two users' keys never meet.
+
+    ``operation`` (``":resend:12"``) names what the key does, so one key used on two texts
+    makes two copies. A key that would not fit the column (a UUID or string user pk with a
+    long client key) is stored as ``api:sha256:`` and the hash of the whole: the same request
+    always gives the same stored key, and it is never a database error.
+    """
     key = request.headers.get(HEADER)
     if key is None:
         return None
@@ -29,7 +37,14 @@ def stored_key(request: Request) -> str | None:
                 ]
             }
         )
-    return f"api:{request.user.pk}:{key}"
+    return fitting(f"api:{request.user.pk}:{key}{operation}")
+
+
+def fitting(key: str) -> str:
+    """``key`` itself when it fits ``OutboundMessage.idempotency_key``, else its SHA-256."""
+    if len(key) <= MAX_STORED_LENGTH:
+        return key
+    return "api:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def ensure_same_text(message: OutboundMessage, clean: dict[str, object]) -> None:

@@ -150,9 +150,8 @@ class MessageViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, pk: str) -> Response:
         original = self.get_object()
-        key = idempotency.stored_key(request)
-        if key is not None:
-            key = f"{key}:resend:{original.pk}"  # a key names one operation on one text
+        # A key names one operation on one text.
+        key = idempotency.stored_key(request, operation=f":resend:{original.pk}")
         copy = OutboundMessage.objects.filter(idempotency_key=key).first() if key else None
         replayed = copy is not None
         if not replayed:
