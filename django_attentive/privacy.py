@@ -20,10 +20,8 @@ from __future__ import annotations
 import logging
 import re
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-BULLETS = "•" * 7  # a fixed run, so the mask does not tell the number's length either
-SHOWN_DIGITS = 2
+BULLETS = "•••"
+SHOWN_DIGITS = 4
 _SEP = r"[ .-]"
 _START = r"(?<!\w)(?<!\d[.:/-])"
 _END = r"(?!\w)(?![.:/-]\d)"
@@ -43,7 +41,10 @@ _UK_DIGITS = (10, 11)
 
 
 def mask_phone(number: str) -> str:
-    """'+12015550123' -> '+1•••••••23': its country and last two digits, not enough to dial."""
+    """'+12015550123' -> '+1201•••0123' (STYLE.md): enough to tell numbers apart, not to dial.
+
+    A number written without its ``+country`` keeps only its last four digits: '•••0123'.
+    """
     text = str(number or "").strip()
     if not text:
         return ""
@@ -51,16 +52,8 @@ def mask_phone(number: str) -> str:
     if len(digits) <= SHOWN_DIGITS * 2:
         return BULLETS
     if text.startswith("+"):
-        return f"+{_country_code(digits)}{BULLETS}{digits[-SHOWN_DIGITS:]}"
+        return f"+{digits[:SHOWN_DIGITS]}{BULLETS}{digits[-SHOWN_DIGITS:]}"
     return f"{BULLETS}{digits[-SHOWN_DIGITS:]}"
-
-
-def _country_code(digits: str) -> str:
-    """The 1-3 digit calling code a number starts with ('' when none is known)."""
-    for size in (1, 2, 3):
-        if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
-            return digits[:size]
-    return ""
 
 
 def mask_phones_in(text: str) -> str:

@@ -15,12 +15,13 @@ NUMBER = "+12015550123"
 DIGITS = "2015550123"
 
 
-def test_mask_phone_keeps_the_country_and_the_last_two_digits():
-    assert mask_phone(NUMBER) == "+1•••••••23"
-    assert mask_phone("+447700900123") == "+44•••••••23"
-    assert mask_phone("+353851234567") == "+353•••••••67"
-    assert mask_phone("2015550123") == "•••••••23"
-    assert mask_phone("123") == "•••••••"
+def test_mask_phone_keeps_the_first_and_last_four_digits_as_style_md_shows():
+    assert mask_phone(NUMBER) == "+1201•••0123"
+    assert mask_phone("+447700900123") == "+4477•••0123"
+    assert mask_phone("+353851234567") == "+3538•••4567"
+    assert mask_phone("2015550123") == "•••0123"
+    assert mask_phone("123") == "•••"
+    assert mask_phone("12345678") == "•••"
     assert mask_phone("") == ""
 
 
@@ -28,47 +29,47 @@ def test_mask_phone_keeps_the_country_and_the_last_two_digits():
     ("text", "expected"),
     [
         # International, however it is grouped.
-        ("+12015550123", "+1•••••••23"),
-        ("+1 201 555 0123", "+1•••••••23"),
-        ("+1 (201) 555-0123", "+1•••••••23"),
-        ("+1.201.555.0123", "+1•••••••23"),
-        ("+44 20 7946 0000", "+44•••••••00"),
-        ("+44 (0)20 7946 0000", "+44•••••••00"),
-        ("+447700900123", "+44•••••••23"),
-        ("+33 6 12 34 56 78", "+33•••••••78"),
+        ("+12015550123", "+1201•••0123"),
+        ("+1 201 555 0123", "+1201•••0123"),
+        ("+1 (201) 555-0123", "+1201•••0123"),
+        ("+1.201.555.0123", "+1201•••0123"),
+        ("+44 20 7946 0000", "+4420•••0000"),
+        ("+44 (0)20 7946 0000", "+4402•••0000"),
+        ("+447700900123", "+4477•••0123"),
+        ("+33 6 12 34 56 78", "+3361•••5678"),
         # North American, as customers and shops write them.
-        ("(201) 555-0123", "•••••••23"),
-        ("(201)555-0123", "•••••••23"),
-        ("201-555-0123", "•••••••23"),
-        ("201.555.0123", "•••••••23"),
-        ("201 555 0123", "•••••••23"),
-        ("2015550123", "•••••••23"),
-        ("12015550123", "•••••••23"),
-        ("1-201-555-0123", "•••••••23"),
-        ("1 (201) 555-0123", "•••••••23"),
+        ("(201) 555-0123", "•••0123"),
+        ("(201)555-0123", "•••0123"),
+        ("201-555-0123", "•••0123"),
+        ("201.555.0123", "•••0123"),
+        ("201 555 0123", "•••0123"),
+        ("2015550123", "•••0123"),
+        ("12015550123", "•••0123"),
+        ("1-201-555-0123", "•••0123"),
+        ("1 (201) 555-0123", "•••0123"),
         # UK national, with the trunk 0.
-        ("020 7946 0000", "•••••••00"),
-        ("(020) 7946 0000", "•••••••00"),
-        ("07700 900123", "•••••••23"),
-        ("07700900123", "•••••••23"),
+        ("020 7946 0000", "•••0000"),
+        ("(020) 7946 0000", "•••0000"),
+        ("07700 900123", "•••0123"),
+        ("07700900123", "•••0123"),
         # Inside the sentences the app logs.
         (
             "Subscriber +12015550123 is opted-out",
-            "Subscriber +1•••••••23 is opted-out",
+            "Subscriber +1201•••0123 is opted-out",
         ),
         (
             "'(201) 555-0199' is not a valid phone number.",
-            "'•••••••99' is not a valid phone number.",
+            "'•••0199' is not a valid phone number.",
         ),
         (
             "'+33 6 12 34 56 78' is a number from France",
-            "'+33•••••••78' is a number from France",
+            "'+3361•••5678' is a number from France",
         ),
-        ('{"phone": "2015550123", "id": 100234}', '{"phone": "•••••••23", "id": 100234}'),
-        ("to 2015550123, 2015550199.", "to •••••••23, •••••••99."),
+        ('{"phone": "2015550123", "id": 100234}', '{"phone": "•••0123", "id": 100234}'),
+        ("to 2015550123, 2015550199.", "to •••0123, •••0199."),
         (
             "Suppressed +12015550123 at 2025-01-02 13:00",
-            "Suppressed +1•••••••23 at 2025-01-02 13:00",
+            "Suppressed +1201•••0123 at 2025-01-02 13:00",
         ),
     ],
 )
@@ -103,7 +104,7 @@ def test_phone_numbers_in_text_are_masked(text, expected):
         "order 100234",
         "order #1001 shipped",
         "order 1002345678",  # area code 100 does not exist
-        "Text #123456 to +1•••••••23 is sent",
+        "Text #123456 to +1201•••0123 is sent",
         "Queued 15000 texts in bulk (12 suppressed)",
         "ratio 0.0123456789",
         "host 192.168.100.200",
@@ -127,7 +128,7 @@ def test_filter_masks_messages_arguments_and_tracebacks(caplog):
         except RuntimeError:
             logger.exception("failed")
     assert DIGITS not in caplog.text
-    assert caplog.text.count("+1•••••••23") >= 4
+    assert caplog.text.count("+1201•••0123") >= 4
 
 
 def test_filter_keeps_dates_in_log_lines_readable(caplog):
@@ -137,7 +138,7 @@ def test_filter_keeps_dates_in_log_lines_readable(caplog):
         logger.info("Text #%s to %s not sent: %s", 100234, NUMBER, reason)
         logger.info("Purged 3 texts from before 2025-01-02 13:00:00.123456+00:00; took 1234 ms")
     assert caplog.messages == [
-        f"Text #100234 to +1•••••••23 not sent: {reason}",
+        f"Text #100234 to +1201•••0123 not sent: {reason}",
         "Purged 3 texts from before 2025-01-02 13:00:00.123456+00:00; took 1234 ms",
     ]
 
