@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.paginator import EmptyPage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from django_attentive.admin.messages import OutboundMessageAdmin
 from django_attentive.admin.pagination import LargeTablePaginator
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
 
@@ -311,3 +313,32 @@ def test_paginator_trusts_postgresql_estimate_for_the_whole_table():
     assert paginator.estimated and count > 25
     assert "pg_class" in queries.captured_queries[0]["sql"]
     assert paginator.describe_count().startswith("about ")
+
+
+@pytest.mark.parametrize("page", ["10000000000000000000000", str(2**62)])
+def test_a_page_number_past_any_possible_offset_redirects_like_django(
+    admin_client, monkeypatch, page
+):
+    monkeypatch.setattr(LargeTablePaginator, "cap", 5)
+    monkeypatch.setattr(OutboundMessageAdmin, "list_per_page", 2)
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(to=f"+1201555{n:04d}", body="x", status=Status.SENT) for n in range(10)
+    )
+    response = admin_client.get(reverse(CHANGELIST), {"p": page})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")  # what Django's admin does for an invalid page
+    assert admin_client.get(response["Location"]).status_code == 200
+    past_the_cap = admin_client.get(reverse(CHANGELIST), {"p": "1000"})
+    assert past_the_cap.status_code == 200  # still an empty page, not an error
+    assert list(past_the_cap.context["cl"].result_list) == []
+
+
+def test_paginator_refuses_a_page_no_database_can_offset_to():
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(to=f"+1201555{n:04d}", body="x") for n in range(30)
+    )
+    paginator = LargeTablePaginator(OutboundMessage.objects.filter(status=Status.QUEUED), 10)
+    paginator.cap = 25
+    with pytest.raises(EmptyPage):
+        paginator.page(10**22)
+    assert len(paginator.page(10**6).object_list) == 0
