@@ -248,6 +248,16 @@ def test_message_page_shows_each_attempt_readably(admin_client):
     assert "<b>hi</b>" not in content
 
 
+def test_new_text_link_keeps_a_uk_numbers_plus(sender_client):
+    message = _message(Status.SENT, to="+447911123456")
+    page = sender_client.get(_url("change", message))
+    link = page.context["compose_again_url"]
+    assert link.encode() in page.content
+    compose = sender_client.get(link)
+    assert compose.context["form"].initial["recipients"] == "+447911123456"
+    assert link.endswith("?to=%2B447911123456")
+
+
 def test_status_banner_explains_a_failure(admin_client):
     message = _message(Status.FAILED, last_error="Subscriber <x> opted out")
     content = admin_client.get(_url("change", message)).content.decode()

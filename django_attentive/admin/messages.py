@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -286,7 +287,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 resend_url=reverse(self._url_name("resend"), args=[message.pk]),
                 cancel_url=reverse(self._url_name("cancel"), args=[message.pk]),
                 compose_again_url=(
-                    reverse(self._url_name("compose")) + f"?to={message.to}" if can_send else None
+                    reverse(self._url_name("compose")) + "?" + urlencode({"to": message.to})
+                    if can_send
+                    else None
                 ),
             )
         return super().change_view(request, object_id, form_url, extra)
