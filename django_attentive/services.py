@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -270,6 +270,33 @@ def resend(
     copy.resent_from = message
     copy.content_type, copy.object_id = message.content_type, message.object_id
     return copy
+
+
+@dataclass
+class Resends:
+    """What ``resend_many`` did: the new copies, and each message it left alone with the error."""
+
+    copies: list[OutboundMessage] = field(default_factory=list)
+    refused: list[tuple[OutboundMessage, AttentiveError]] = field(default_factory=list)
+
+
+def resend_many(
+    messages: Iterable[OutboundMessage], *, by: AbstractBaseUser | None = None
+) -> Resends:
+    """``resend`` each message in one transaction, handing delivery to the task queue in bulk.
+
+    A message ``resend`` refuses (still pending, or no longer valid, e.g. braces on the
+    text/send API) is left out and reported; the others are resent. As with ``send_bulk``,
+    nothing is sent inside the caller, even under Django's ImmediateBackend.
+    """
+    resends = Resends()
+    with transaction.atomic(), dispatch.gathered_deliveries():
+        for message in messages:
+            try:
+                resends.copies.append(resend(message, by=by))
+            except AttentiveError as exc:  # raised before resend writes anything
+                resends.refused.append((message, exc))
+    return resends
 
 
 def cancel(message: OutboundMessage) -> OutboundMessage:

@@ -160,6 +160,27 @@ def test_resend_refuses_a_message_still_queued(django_capture_on_commit_callback
         resend(message)
 
 
+def test_resend_many_resends_the_rest_and_reports_each_refusal(
+    attentive, django_capture_on_commit_callbacks
+):
+    from django_attentive.services import resend_many
+
+    attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
+    good = OutboundMessage.objects.create(to="+12015550121", body="Shipped", status=Status.FAILED)
+    braces = OutboundMessage.objects.create(to="+12015550122", body="Hi {x}", status=Status.SENT)
+    pending = OutboundMessage.objects.create(to="+12015550123", body="Hi", status=Status.QUEUED)
+    with django_capture_on_commit_callbacks(execute=True):
+        resends = resend_many([good, braces, pending])
+    assert [copy.resent_from for copy in resends.copies] == [good]
+    assert [(message, type(error)) for message, error in resends.refused] == [
+        (braces, InvalidMessage),
+        (pending, AttentiveError),
+    ]
+    assert "still queued" in str(resends.refused[1][1])
+    assert OutboundMessage.objects.count() == 4
+    assert locmem.outbox == []  # like send_bulk: never sent inside the caller
+
+
 def test_cancel_stops_a_queued_message(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         message = send_message("+12015550123", "Hi")
