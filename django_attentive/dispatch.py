@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import transaction
@@ -18,6 +21,10 @@ except ImportError:  # Django 5.2: the django-tasks backport
 logger = logging.getLogger("django_attentive")
 
 BULK_CHUNK = 200
+# Inside gathered_deliveries(): the deliveries scheduled so far, as (message pk, run_after).
+_gathered: ContextVar[list[tuple[int, datetime | None]] | None] = ContextVar(
+    "attentive_gathered_deliveries", default=None
+)
 
 
 def runs_inline(backend: object) -> bool:
@@ -45,6 +52,10 @@ def _configured(task, run_after: datetime | None, *, inline_ok: bool):
 
 def schedule_delivery(message_pk: int, run_after: datetime | None = None) -> None:
     """Enqueue delivery after commit; a lost enqueue loses nothing, the sweeper finds the row."""
+    gathered = _gathered.get()
+    if gathered is not None:
+        gathered.append((message_pk, run_after))
+        return
     transaction.on_commit(lambda: enqueue_delivery(message_pk, run_after), robust=True)
 
 
@@ -69,6 +80,28 @@ def schedule_bulk_delivery(message_pks: list[int], run_after: datetime | None = 
     they are left to ``attentive_send_queued`` workers instead.
     """
     transaction.on_commit(lambda: _enqueue_chunks(message_pks, run_after), robust=True)
+
+
+@contextmanager
+def gathered_deliveries() -> Iterator[None]:
+    """Within the block, ``schedule_delivery`` calls become one bulk delivery per ``run_after``.
+
+    For code that queues many messages one at a time (resending a selection): they go out
+    like ``send_bulk``'s, in chunks through the queue, never one inline send per message.
+    Use it inside the transaction that stores the messages; an error in the block schedules
+    nothing.
+    """
+    gathered: list[tuple[int, datetime | None]] = []
+    token = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    waves: dict[datetime | None, list[int]] = {}
+    for message_pk, run_after in gathered:
+        waves.setdefault(run_after, []).append(message_pk)
+    for run_after, message_pks in waves.items():
+        schedule_bulk_delivery(message_pks, run_after)
 
 
 def _enqueue_chunks(message_pks: list[int], run_after: datetime | None) -> None:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -188,11 +188,14 @@ def send_bulk(
     send_at: datetime | None = None,
     source: str = Source.CODE,
     created_by: AbstractBaseUser | None = None,
+    idempotency_key: str | None = None,
 ) -> list[OutboundMessage]:
     """Queue one text to each recipient in a few queries; duplicates (after E.164) collapse.
 
     Any invalid number raises InvalidMessage listing every bad one, and nothing is saved.
     Delivery goes through the task queue in chunks (see dispatch.schedule_bulk_delivery).
+    With ``idempotency_key``, each text's key is ``<idempotency_key>:<E.164 number>``: a
+    number that already has its text gets that message back, and nothing new is sent to it.
     """
     numbers: dict[str, None] = {}
     problems: list[str] = []
@@ -222,10 +225,13 @@ def send_bulk(
         _check_source(source)
     except InvalidMessage as exc:
         errors.update(exc.message_dict)
+    errors.update(_bulk_key_errors(idempotency_key))
     if errors:
         raise InvalidMessage(errors)
+    keys = {number: f"{idempotency_key}:{number}" for number in numbers} if idempotency_key else {}
     with real_parameter_limit():
-        suppressed = suppressions_for(numbers)
+        earlier = _existing_by_key(keys.values())
+        suppressed = suppressions_for(n for n in numbers if keys.get(n) not in earlier)
     rows = [
         _text_row(
             clean,
@@ -233,9 +239,13 @@ def send_bulk(
             _admit(number, transactional, send_at, suppressed.get(number)),
             source=source,
             created_by=created_by,
+            idempotency_key=keys.get(number),
         )
         for number in numbers
+        if keys.get(number) not in earlier
     ]
+    if keys:
+        return _insert_keyed(rows, keys, earlier)
     with transaction.atomic(), real_parameter_limit():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
         if created and created[0].pk is None:  # databases that return no ids from bulk inserts
@@ -245,13 +255,58 @@ def send_bulk(
                 ).order_by("-pk")[: len(rows)]
             )
     logger.info("Queued %s texts in bulk (%s suppressed)", len(created), len(suppressed))
+    _schedule_bulk(created)
+    return created
+
+
+def _schedule_bulk(created: list[OutboundMessage]) -> None:
     waves: dict[datetime | None, list[int]] = {}
     for message in created:
         if message.status == Status.QUEUED:
             waves.setdefault(message.next_attempt_at, []).append(message.pk)
     for run_after, pks in waves.items():
         dispatch.schedule_bulk_delivery(pks, run_after)
-    return created
+
+
+def _bulk_key_errors(idempotency_key: str | None) -> dict[str, list[str]]:
+    """The key prefix must leave room for ``:`` and the longest E.164 number (16 characters)."""
+    room = OutboundMessage._meta.get_field("idempotency_key").max_length - 17
+    if idempotency_key and len(idempotency_key) > room:
+        return {"idempotency_key": [f"Use at most {room} characters for a bulk send's key."]}
+    return {}
+
+
+def _existing_by_key(keys: Iterable[str]) -> dict[str, OutboundMessage]:
+    """The messages holding these idempotency keys, by key, in as few queries as allowed."""
+    wanted = list(keys)
+    size = min(SUPPRESSION_LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
+    found: dict[str, OutboundMessage] = {}
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        found.update(
+            (m.idempotency_key, m)
+            for m in OutboundMessage.objects.filter(idempotency_key__in=chunk)
+        )
+    return found
+
+
+def _insert_keyed(
+    rows: list[OutboundMessage], keys: dict[str, str], earlier: dict[str, OutboundMessage]
+) -> list[OutboundMessage]:
+    """Insert keyed bulk rows, skipping keys taken meanwhile; every number's message, in order.
+
+    A concurrent send with the same keys (a double click) inserts each row once: the loser's
+    rows are dropped by ON CONFLICT DO NOTHING, and only rows this call inserted are queued.
+    """
+    with transaction.atomic(), real_parameter_limit():
+        OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+        stored = {**earlier, **_existing_by_key(row.idempotency_key for row in rows)}
+    messages = [stored[key] for key in keys.values()]
+    mine = {row.idempotency_key: row.created_at for row in rows}
+    new = [m for m in messages if mine.get(m.idempotency_key) == m.created_at]
+    logger.info("Queued %s texts in bulk (%s queued before)", len(new), len(keys) - len(new))
+    _schedule_bulk(new)
+    return messages
 
 
 def resend(
@@ -288,6 +343,33 @@ def resend(
     copy.resent_from = message
     copy.content_type, copy.object_id = message.content_type, message.object_id
     return copy
+
+
+@dataclass
+class Resends:
+    """What ``resend_many`` did: the new copies, and each message it left alone with the error."""
+
+    copies: list[OutboundMessage] = field(default_factory=list)
+    refused: list[tuple[OutboundMessage, AttentiveError]] = field(default_factory=list)
+
+
+def resend_many(
+    messages: Iterable[OutboundMessage], *, by: AbstractBaseUser | None = None
+) -> Resends:
+    """``resend`` each message in one transaction, handing delivery to the task queue in bulk.
+
+    A message ``resend`` refuses (still pending, or no longer valid, e.g. braces on the
+    text/send API) is left out and reported; the others are resent. As with ``send_bulk``,
+    nothing is sent inside the caller, even under Django's ImmediateBackend.
+    """
+    resends = Resends()
+    with transaction.atomic(), dispatch.gathered_deliveries():
+        for message in messages:
+            try:
+                resends.copies.append(resend(message, by=by))
+            except AttentiveError as exc:  # raised before resend writes anything
+                resends.refused.append((message, exc))
+    return resends
 
 
 def cancel(message: OutboundMessage) -> OutboundMessage:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.paginator import EmptyPage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from django_attentive.admin.messages import OutboundMessageAdmin
 from django_attentive.admin.pagination import LargeTablePaginator
+from django_attentive.backends import locmem
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +249,16 @@ def test_message_page_shows_each_attempt_readably(admin_client):
     assert "<b>hi</b>" not in content
 
 
+def test_new_text_link_keeps_a_uk_numbers_plus(sender_client):
+    message = _message(Status.SENT, to="+447911123456")
+    page = sender_client.get(_url("change", message))
+    link = page.context["compose_again_url"]
+    assert link.encode() in page.content
+    compose = sender_client.get(link)
+    assert compose.context["form"].initial["recipients"] == "+447911123456"
+    assert link.endswith("?to=%2B447911123456")
+
+
 def test_status_banner_explains_a_failure(admin_client):
     message = _message(Status.FAILED, last_error="Subscriber <x> opted out")
     content = admin_client.get(_url("change", message)).content.decode()
@@ -311,3 +324,96 @@ def test_paginator_trusts_postgresql_estimate_for_the_whole_table():
     assert paginator.estimated and count > 25
     assert "pg_class" in queries.captured_queries[0]["sql"]
     assert paginator.describe_count().startswith("about ")
+
+
+@pytest.mark.parametrize("page", ["10000000000000000000000", str(2**62)])
+def test_a_page_number_past_any_possible_offset_redirects_like_django(
+    admin_client, monkeypatch, page
+):
+    monkeypatch.setattr(LargeTablePaginator, "cap", 5)
+    monkeypatch.setattr(OutboundMessageAdmin, "list_per_page", 2)
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(to=f"+1201555{n:04d}", body="x", status=Status.SENT) for n in range(10)
+    )
+    response = admin_client.get(reverse(CHANGELIST), {"p": page})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")  # what Django's admin does for an invalid page
+    assert admin_client.get(response["Location"]).status_code == 200
+    past_the_cap = admin_client.get(reverse(CHANGELIST), {"p": "1000"})
+    assert past_the_cap.status_code == 200  # still an empty page, not an error
+    assert list(past_the_cap.context["cl"].result_list) == []
+
+
+def test_paginator_refuses_a_page_no_database_can_offset_to():
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(to=f"+1201555{n:04d}", body="x") for n in range(30)
+    )
+    paginator = LargeTablePaginator(OutboundMessage.objects.filter(status=Status.QUEUED), 10)
+    paginator.cap = 25
+    with pytest.raises(EmptyPage):
+        paginator.page(10**22)
+    assert len(paginator.page(10**6).object_list) == 0
+
+
+# ----------------------------------------------------------------- resend: refusals and the queue
+
+TEXT_SEND = "django_attentive.backends.text_send.TextSendBackend"
+
+
+def test_resend_action_resends_the_rest_and_names_each_text_it_could_not(sender_client, attentive):
+    attentive(BACKEND=TEXT_SEND)
+    good = _message(Status.FAILED, to="+12015550121")
+    braces = _message(Status.FAILED, to="+12015550122")
+    OutboundMessage.objects.filter(pk=braces.pk).update(body="Hi {name}, your order shipped")
+    also_good = _message(Status.SENT, to="+12015550123")
+
+    done = _action(sender_client, "resend_selected", [good, braces, also_good], post="yes")
+    assert done.status_code == 200
+    content = done.content.decode()
+    assert "Resent 2 texts." in content
+    assert f"Not resent: #{braces.pk}. The body contains &#x27;{{&#x27;" in content
+    copies = OutboundMessage.objects.filter(resent_from__isnull=False)
+    assert sorted(c.resent_from_id for c in copies) == [good.pk, also_good.pk]
+
+
+def test_resend_action_lists_many_refusals_briefly(sender_client):
+    broken = [_message(Status.FAILED, to=f"bad number {n}") for n in range(12)]
+    done = _action(sender_client, "resend_selected", broken, post="yes")
+    shown = [str(m) for m in done.context["messages"]]
+    assert len(shown) == 11  # ten reasons, then the rest by id
+    assert shown[0].startswith(f"Not resent: #{broken[0].pk}. 'bad number 0' is not")
+    assert shown[-1] == (
+        f"Not resent, for other reasons: #{broken[10].pk}, #{broken[11].pk}. "
+        "Resend one from its page to see why."
+    )
+    assert OutboundMessage.objects.count() == 12
+
+
+def test_resend_button_shows_why_a_text_can_no_longer_be_sent(sender_client, attentive):
+    attentive(BACKEND=TEXT_SEND)
+    braces = _message(Status.FAILED)
+    OutboundMessage.objects.filter(pk=braces.pk).update(body="Hi {name}")
+    response = sender_client.post(_url("resend", braces), follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == _url("change", braces)
+    [message] = response.context["messages"]
+    assert str(message).startswith(f"Text #{braces.pk} was not resent: The body contains '{{'")
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_resend_action_hands_delivery_to_the_queue_in_one_bulk(
+    sender_client, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    failed = [_message(Status.FAILED, to=f"+1201555012{n}") for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(sender_client, "resend_selected", failed, post="yes")
+    assert locmem.outbox == []  # the ImmediateBackend did not send them inside the request
+    copies = OutboundMessage.objects.filter(resent_from__isnull=False)
+    assert {c.status for c in copies} == {Status.QUEUED}
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(sender_client, "resend_selected", failed, post="yes")
+    assert DBTaskResult.objects.count() == 1  # one bulk delivery for the three copies

@@ -55,11 +55,11 @@ def viewer_client() -> Client:
     return client
 
 
-def _post(client: Client, button: str = "_send", **fields: object):
+def _post(client: Client, button: str = "_send", follow: bool = False, **fields: object):
     data = {"recipients": "+12015550123", "body": "Your order shipped", "token": "t1"}
     data.update(fields)
     data[button] = "1"
-    return client.post(reverse(COMPOSE), data)
+    return client.post(reverse(COMPOSE), data, follow=follow)
 
 
 # ----------------------------------------------------------------- form validation table
@@ -251,6 +251,77 @@ def test_confirming_queues_every_text_and_links_to_them(sender_client, sender):
     assert listing.status_code == 200
     assert all(m.to.encode() in listing.content for m in created)
     assert b"Queued 5 texts" in listing.content
+
+
+def test_confirming_the_same_page_twice_sends_each_text_once(
+    sender_client, django_capture_on_commit_callbacks
+):
+    recipients = "\n".join(f"+1201555{n:04d}" for n in range(5))
+    first = _post(sender_client, "_confirm", recipients=recipients, token="page-1")
+    sender_client.get(first["Location"])  # shows (and clears) "Queued 5 texts"
+    with django_capture_on_commit_callbacks() as scheduled:
+        again = _post(sender_client, "_confirm", recipients=recipients, token="page-1")
+    assert OutboundMessage.objects.count() == 5
+    assert scheduled == []  # nothing queued for delivery a second time
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]  # the same five texts
+    listing = sender_client.get(again["Location"])
+    assert b"Queued 5 texts" not in listing.content
+    assert b"All 5 texts were already queued from this page" in listing.content
+
+
+def test_adding_numbers_to_a_sent_page_sends_only_to_the_new_ones(sender_client):
+    _post(sender_client, "_confirm", recipients="+12015550100\n+12015550101", token="page-1")
+    more = "+12015550100\n+12015550101\n+12015550102"
+    response = _post(sender_client, "_confirm", recipients=more, token="page-1", follow=True)
+    assert OutboundMessage.objects.count() == 3
+    content = response.content.decode()
+    assert "Queued 1 text." in content
+    assert "2 of these texts were already queued from this page" in content
+
+
+def test_a_changed_text_from_the_same_page_is_a_new_send(sender_client):
+    recipients = "+12015550100\n+12015550101"
+    _post(sender_client, "_confirm", recipients=recipients, token="page-1")
+    _post(sender_client, "_confirm", recipients=recipients, token="page-1", body="Sale ends")
+    _post(sender_client, "_confirm", recipients=recipients, token="page-2", body="Sale ends")
+    assert sorted(OutboundMessage.objects.values_list("body", flat=True)) == [
+        "Sale ends",
+        "Sale ends",
+        "Sale ends",
+        "Sale ends",
+        "Your order shipped",
+        "Your order shipped",
+    ]
+
+
+@pytest.mark.parametrize("token", ["", "x" * 65, "a:b"])
+def test_a_confirmation_without_a_usable_token_is_shown_again_with_one(sender_client, token):
+    recipients = "+12015550100\n+12015550101"
+    response = _post(sender_client, "_confirm", recipients=recipients, token=token)
+    assert response.status_code == 200
+    assert response.templates[0].name.endswith("compose_confirm.html")
+    assert _post(sender_client, recipients="+12015550100", token=token).status_code == 200
+    assert OutboundMessage.objects.count() == 0
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', response.content.decode())
+    assert token is not None
+    _post(sender_client, "_confirm", recipients=recipients, token=token.group(1))
+    _post(sender_client, "_confirm", recipients=recipients, token=token.group(1))
+    assert OutboundMessage.objects.count() == 2
+
+
+def test_the_confirmation_page_carries_the_forms_token(sender_client):
+    response = _post(sender_client, "_preview", recipients="+12015550100\n+12015550101")
+    assert 'name="token" value="t1"' in response.content.decode()
+
+
+def test_a_resubmitted_single_text_says_it_was_already_sent(sender_client):
+    first = _post(sender_client, token="same")
+    again = _post(sender_client, token="same", follow=True)
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert "was already queued from this page" in again.content.decode()
+    _post(sender_client, token="same", body="Your order shipped today")
+    assert OutboundMessage.objects.count() == 2
 
 
 def test_scheduled_text_keeps_its_time(sender_client):

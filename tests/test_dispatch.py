@@ -68,6 +68,37 @@ def test_bulk_sends_are_enqueued_in_chunks_with_a_queueing_backend(settings):
     assert OutboundMessage.objects.filter(status=Status.SENT).count() == 450
 
 
+def test_gathered_deliveries_go_out_as_one_bulk_after_commit(settings):
+    from django.db import transaction
+
+    from django_attentive.dispatch import gathered_deliveries
+
+    with transaction.atomic(), gathered_deliveries():
+        messages = [send_message(f"+1201555012{n}", "Hi") for n in range(3)]
+    assert locmem.outbox == []  # the ImmediateBackend leaves a bulk to the workers
+    settings.TASKS = DB_TASKS
+    with transaction.atomic(), gathered_deliveries():
+        messages += [send_message(f"+1201555013{n}", "Hi") for n in range(3)]
+    assert task_results().count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    statuses = OutboundMessage.objects.filter(pk__in=[m.pk for m in messages[3:]])
+    assert set(statuses.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_an_error_inside_gathered_deliveries_schedules_nothing(settings):
+    from django.db import transaction
+
+    from django_attentive.dispatch import gathered_deliveries
+
+    settings.TASKS = DB_TASKS
+    with pytest.raises(RuntimeError), transaction.atomic(), gathered_deliveries():
+        send_message("+12015550123", "Hi")
+        raise RuntimeError("boom")
+    assert task_results().count() == 0
+    send_message("+12015550124", "Hi")  # and scheduling is back to one task per message
+    assert task_results().count() == 1
+
+
 def test_a_failed_enqueue_loses_nothing(settings, caplog):
     settings.TASKS = {"default": {"BACKEND": "tests.test_dispatch.BrokenBackend"}}
     message = send_message("+12015550123", "Hi")

@@ -160,6 +160,27 @@ def test_resend_refuses_a_message_still_queued(django_capture_on_commit_callback
         resend(message)
 
 
+def test_resend_many_resends_the_rest_and_reports_each_refusal(
+    attentive, django_capture_on_commit_callbacks
+):
+    from django_attentive.services import resend_many
+
+    attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
+    good = OutboundMessage.objects.create(to="+12015550121", body="Shipped", status=Status.FAILED)
+    braces = OutboundMessage.objects.create(to="+12015550122", body="Hi {x}", status=Status.SENT)
+    pending = OutboundMessage.objects.create(to="+12015550123", body="Hi", status=Status.QUEUED)
+    with django_capture_on_commit_callbacks(execute=True):
+        resends = resend_many([good, braces, pending])
+    assert [copy.resent_from for copy in resends.copies] == [good]
+    assert [(message, type(error)) for message, error in resends.refused] == [
+        (braces, InvalidMessage),
+        (pending, AttentiveError),
+    ]
+    assert "still queued" in str(resends.refused[1][1])
+    assert OutboundMessage.objects.count() == 4
+    assert locmem.outbox == []  # like send_bulk: never sent inside the caller
+
+
 def test_cancel_stops_a_queued_message(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         message = send_message("+12015550123", "Hi")
@@ -316,6 +337,51 @@ def test_send_bulk_lists_every_bad_number_and_saves_nothing():
         send_bulk(["+12015550123", "nope", "+33 6 12 34 56 78"], "Hi")
     assert len(caught.value.message_dict["to"]) == 2
     assert OutboundMessage.objects.count() == 0
+
+
+def test_send_bulk_with_a_key_sends_each_number_once(monkeypatch):
+    from django_attentive import dispatch
+    from django_attentive.services import send_bulk
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(dispatch, "schedule_bulk_delivery", lambda pks, when: queued.append(pks))
+    first = send_bulk(["+12015550100", "+12015550101"], "Sale", idempotency_key="sale-1")
+    again = send_bulk(
+        ["+12015550101", "(201) 555-0100", "+12015550102"], "Sale", idempotency_key="sale-1"
+    )
+    assert [m.pk for m in again[:2]] == [first[1].pk, first[0].pk]
+    assert again[2].idempotency_key == "sale-1:+12015550102"
+    assert OutboundMessage.objects.count() == 3
+    assert queued == [[m.pk for m in first], [again[2].pk]]
+
+
+def test_send_bulk_queues_only_rows_it_inserted_when_a_concurrent_send_won(monkeypatch):
+    from django_attentive import dispatch, services
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(dispatch, "schedule_bulk_delivery", lambda pks, when: queued.append(pks))
+    winner = services.send_bulk(["+12015550100"], "Sale", idempotency_key="sale-1")
+    real_keyed = services._existing_by_key
+    calls = []
+
+    def keyed(keys):  # the first lookup runs before the other request committed
+        calls.append(keys)
+        return {} if len(calls) == 1 else real_keyed(keys)
+
+    monkeypatch.setattr(services, "_existing_by_key", keyed)
+    loser = services.send_bulk(["+12015550100", "+12015550101"], "Sale", idempotency_key="sale-1")
+    assert loser[0].pk == winner[0].pk
+    assert OutboundMessage.objects.count() == 2
+    assert queued == [[winner[0].pk], [loser[1].pk]]
+
+
+def test_send_bulk_refuses_a_key_with_no_room_for_the_number():
+    from django_attentive.services import send_bulk
+
+    with pytest.raises(InvalidMessage) as caught:
+        send_bulk(["+12015550100"], "Sale", idempotency_key="k" * 239)
+    assert "at most 238 characters" in caught.value.message_dict["idempotency_key"][0]
+    assert len(send_bulk(["+12015550100"], "Sale", idempotency_key="k" * 238)) == 1
 
 
 def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from django.utils.translation import ngettext
 
 from .. import conf, services
 from ..exceptions import InvalidMessage
-from ..models import Source, Status
+from ..models import OutboundMessage, Source, Status
 from ..segments import (
     GSM7_BASIC,
     GSM7_EXTENDED,
@@ -52,6 +54,7 @@ MAX_RECIPIENTS = 10_000
 MAX_ENTRIES = 5 * MAX_RECIPIENTS
 PREVIEW_NUMBERS = 20
 SEPARATORS = re.compile(r"[,;]")
+TOKEN = re.compile(r"[\w-]{1,64}", re.ASCII)
 
 
 def message_template_model() -> type[models.Model] | None:
@@ -145,7 +148,7 @@ class ComposeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=_("Optional. Leave empty to send now."),
     )
-    # Makes a double-submitted single text one message (the idempotency key).
+    # Made when the form is first shown; with the content it keys each text (see compose_key).
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -188,6 +191,11 @@ class ComposeForm(forms.Form):
                 f"{MAX_RECIPIENTS:,} at a time."
             )
         return parsed.numbers
+
+    def clean_token(self) -> str:
+        # One that can't be part of a key (hand-made, truncated) gets a fresh confirmation page.
+        token = self.cleaned_data["token"]
+        return token if TOKEN.fullmatch(token) else ""
 
     def clean_body(self) -> str:
         # Browsers submit CRLF; the live counter (and Attentive) see LF.
@@ -285,7 +293,9 @@ def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     if "_edit" in request.POST or not form.is_valid():
         return _render_compose(model_admin, request, form)
     wants_send = "_confirm" in request.POST or "_send" in request.POST
-    if wants_send and ("_confirm" in request.POST or len(form.numbers) == 1):
+    # Without a token a resubmission could not be recognised: confirm once more, with one.
+    can_send = bool(form.cleaned_data["token"])
+    if wants_send and can_send and ("_confirm" in request.POST or len(form.numbers) == 1):
         try:
             return _send(model_admin, request, form)
         except InvalidMessage as exc:
@@ -295,8 +305,29 @@ def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     return _render_preview(model_admin, request, form)
 
 
+def compose_key(token: str, data: dict) -> str:
+    """The idempotency key prefix of a compose form's texts; each text adds ``:<number>``.
+
+    The token is made when the form is first shown, so the same form sent again (double
+    click, back and resubmit, a retried POST) makes no new texts; the digest of the content
+    makes a changed text from that form a new send.
+    """
+    send_at = data["send_at"]
+    content = [
+        data["body"],
+        data["media_url"],
+        data["message_id"],
+        bool(data["transactional"]),
+        send_at.isoformat() if send_at else None,
+    ]
+    digest = hashlib.sha256(json.dumps(content).encode()).hexdigest()[:16]
+    return f"admin-compose:{token}:{digest}"
+
+
 def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> HttpResponse:
     data = form.cleaned_data
+    key = compose_key(data["token"], data)
+    started = timezone.now()
     common = {
         "media_url": data["media_url"] or None,
         "message_id": data["message_id"] or None,
@@ -307,31 +338,25 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
     }
     info = model_admin.opts.app_label, model_admin.opts.model_name
     if len(form.numbers) == 1:
-        token = data.get("token")
+        number = form.numbers[0]
         message = services.send_message(
-            form.numbers[0],
-            data["body"],
-            idempotency_key=f"admin-compose:{token}" if token else None,
-            **common,
+            number, data["body"], idempotency_key=f"{key}:{number}", **common
         )
-        if message.status == Status.SUPPRESSED:
+        if message.created_at < started:
+            messages.warning(
+                request,
+                f"Text #{message.pk} to {message.to} was already queued from this page; "
+                "it was not sent again.",
+            )
+        elif message.status == Status.SUPPRESSED:
             messages.warning(request, f"Text #{message.pk} to {message.to}: {message.last_error}")
         else:
             messages.success(request, f"Text #{message.pk} to {message.to} is on its way.")
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[message.pk]))
-    created = services.send_bulk(form.numbers, data["body"], **common)
+    created = services.send_bulk(form.numbers, data["body"], idempotency_key=key, **common)
     pks = [message.pk for message in created]
-    suppressed = sum(message.status == Status.SUPPRESSED for message in created)
-    if suppressed:
-        messages.warning(
-            request,
-            f"{suppressed:,} of them are on the suppression list: stored as suppressed, not sent.",
-        )
-    messages.success(
-        request,
-        f"Queued {len(created):,} texts. They go out through the task queue; "
-        "their status updates here.",
-    )
+    new = [message for message in created if message.created_at >= started]
+    _report_bulk(request, len(created), new)
     query = {
         "source__exact": Source.ADMIN,
         "created_by__id__exact": request.user.pk,
@@ -340,6 +365,34 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
     }
     changelist = reverse("admin:{}_{}_changelist".format(*info))
     return HttpResponseRedirect(f"{changelist}?{urlencode(query)}")
+
+
+def _report_bulk(request: HttpRequest, total: int, new: list[OutboundMessage]) -> None:
+    """Say what a bulk send queued now, and what an earlier send of the same page already had."""
+    if not new:
+        messages.warning(
+            request,
+            f"All {total:,} texts were already queued from this page; nothing was sent twice.",
+        )
+        return
+    if len(new) < total:
+        messages.warning(
+            request,
+            f"{total - len(new):,} of these texts were already queued from this page; they "
+            "were not sent again.",
+        )
+    suppressed = sum(message.status == Status.SUPPRESSED for message in new)
+    if suppressed:
+        messages.warning(
+            request,
+            f"{suppressed:,} of them are on the suppression list: stored as suppressed, not sent.",
+        )
+    queued = ngettext("Queued %(count)s text.", "Queued %(count)s texts.", len(new)) % {
+        "count": f"{len(new):,}"
+    }
+    messages.success(
+        request, f"{queued} They go out through the task queue; their status updates here."
+    )
 
 
 def _context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[str, object]:
@@ -388,6 +441,7 @@ def _render_preview(
         transactional=data["transactional"],
         send_at=data["send_at"],
         template=form.template_object,
+        token=data["token"] or uuid.uuid4().hex,
     )
     return TemplateResponse(
         request, "admin/django_attentive/outboundmessage/compose_confirm.html", context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..exceptions import AttentiveError
+from ..exceptions import AttentiveError, InvalidMessage
 from ..health import token_refused_at
 from ..models import OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
@@ -27,6 +28,8 @@ from .pagination import LargeTablePaginator
 
 # More than this at once is probably a mis-click on "select all".
 RESEND_LIMIT = 1000
+# Distinct reasons listed after a resend; texts refused for further reasons are listed by id.
+REFUSAL_LINES = 10
 
 
 class ReadOnlyAdminMixin:
@@ -286,7 +289,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 resend_url=reverse(self._url_name("resend"), args=[message.pk]),
                 cancel_url=reverse(self._url_name("cancel"), args=[message.pk]),
                 compose_again_url=(
-                    reverse(self._url_name("compose")) + f"?to={message.to}" if can_send else None
+                    reverse(self._url_name("compose")) + "?" + urlencode({"to": message.to})
+                    if can_send
+                    else None
                 ),
             )
         return super().change_view(request, object_id, form_url, extra)
@@ -304,7 +309,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         try:
             copy = services.resend(message, by=request.user)
         except AttentiveError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, f"Text #{message.pk} was not resent: {_reason(exc)}")
             return HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
         messages.success(request, f"Resent text #{message.pk} as #{copy.pk}.")
         return HttpResponseRedirect(reverse(self._url_name("change"), args=[copy.pk]))
@@ -349,14 +354,19 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "admin/django_attentive/outboundmessage/resend_confirmation.html",
                 context,
             )
-        copies = [services.resend(message, by=request.user) for message in resendable]
-        if copies:
+        resends = services.resend_many(resendable, by=request.user)
+        if resends.copies:
+            count = len(resends.copies)
+            resent = ngettext("Resent %(count)s text.", "Resent %(count)s texts.", count) % {
+                "count": count
+            }
             self.message_user(
                 request,
-                ngettext("Resent %(count)s text.", "Resent %(count)s texts.", len(copies))
-                % {"count": len(copies)},
+                f"{resent} They go out through the task queue; their status updates here.",
                 messages.SUCCESS,
             )
+        for text in _refusals(resends.refused):
+            self.message_user(request, text, messages.ERROR)
         if pending:
             self.message_user(
                 request,
@@ -389,6 +399,34 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 f"Left {skipped} alone: only queued texts can be cancelled.",
                 messages.WARNING,
             )
+
+
+def _reason(error: AttentiveError) -> str:
+    """An error as an operator reads it: InvalidMessage without its field names."""
+    if isinstance(error, InvalidMessage):
+        return " ".join(text for texts in error.message_dict.values() for text in texts)
+    return str(error)
+
+
+def _refusals(refused: list[tuple[OutboundMessage, AttentiveError]]) -> list[str]:
+    """One line per reason, naming every text it kept from being resent."""
+    by_reason: dict[str, list[int]] = {}
+    for message, error in refused:
+        by_reason.setdefault(_reason(error), []).append(message.pk)
+    lines = [
+        f"Not resent: {_texts(pks)}. {reason}"
+        for reason, pks in list(by_reason.items())[:REFUSAL_LINES]
+    ]
+    rest = [pk for pks in list(by_reason.values())[REFUSAL_LINES:] for pk in pks]
+    if rest:
+        lines.append(
+            f"Not resent, for other reasons: {_texts(rest)}. Resend one from its page to see why."
+        )
+    return lines
+
+
+def _texts(pks: list[int]) -> str:
+    return ", ".join(f"#{pk}" for pk in pks)
 
 
 def _pretty(text: object) -> str:

@@ -7,6 +7,8 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+# The largest LIMIT/OFFSET SQLite and PostgreSQL accept (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
 
 
 class LargeTablePaginator(Paginator):
@@ -34,7 +36,11 @@ class LargeTablePaginator(Paginator):
         return counted
 
     def validate_number(self, number: object) -> int:
-        """Past an estimated or capped count, keep paging: an empty page, not an error."""
+        """Past an estimated or capped count, keep paging: an empty page, not an error.
+
+        A page no database could reach (``?p=10000000000000000000000``) is an EmptyPage, which
+        the admin answers like any invalid page: a redirect to ``?e=1``.
+        """
         self.count  # noqa: B018 - sets estimated / capped
         if not (self.estimated or self.capped):
             return super().validate_number(number)
@@ -44,6 +50,8 @@ class LargeTablePaginator(Paginator):
             raise PageNotAnInteger("That page number is not an integer") from None
         if number < 1:
             raise EmptyPage("That page number is less than 1")
+        if number * self.per_page > MAX_OFFSET:
+            raise EmptyPage("That page contains no results")
         return number
 
     def page(self, number: object) -> Page:
