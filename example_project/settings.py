@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: no CDN needed
     "django_attentive",
     "example_project.shop",
 ]
@@ -109,6 +110,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send and track texts to your shop's customers through Attentive.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from drf_spectacular_sidecar's static files, so it works
+    # offline (runserver serves them with DEBUG on; collectstatic otherwise).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
