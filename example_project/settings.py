@@ -66,6 +66,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 
 DEMO_PORT = env("PORT", default="8000")
+# demo_setup keeps the admin's password here; a throwaway DATABASE_URL (the CI smoke run of
+# the demo) points it elsewhere so the developer's own login stays valid.
+DEMO_ADMIN_FILE = env.path("DEMO_ADMIN_FILE", default=BASE_DIR.parent / ".demo-admin")
 ATTENTIVE_API_TOKEN = env("ATTENTIVE_API_TOKEN", default="")
 # The demo's fake Attentive lives in this server; a real token switches to Attentive itself.
 USE_FAKE_ATTENTIVE = not ATTENTIVE_API_TOKEN
