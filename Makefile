@@ -2,7 +2,8 @@
 #   make demo                 set up .venv and run the example project on 127.0.0.1:$(PORT)
 #   make test                 ruff + makemigrations check + the whole matrix
 #   make test ARGS="-k foo"   extra pytest arguments
-#   make test LEGS=dj6-sqlite only some legs (dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres)
+#   make test LEGS=dj6-sqlite only some legs (dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres
+#                             oscar demo)
 #   make lint / make fmt      ruff check + format --check / ruff fix + format
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ PORT ?= 8000
 .PHONY: demo test lint fmt venv venvs postgres clean help
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
 demo:
 	@PORT="$(PORT)" scripts/demo.sh

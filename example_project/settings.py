@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: no CDN needed
     "django_attentive",
     "example_project.shop",
 ]
@@ -57,6 +58,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "example_project.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker and the server write at once: take the write lock up front and wait for it,
+    # instead of failing with "database is locked" (README, "Running workers").
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -65,6 +75,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 
 DEMO_PORT = env("PORT", default="8000")
+# demo_setup keeps the admin's password here; a throwaway DATABASE_URL (the CI smoke run of
+# the demo) points it elsewhere so the developer's own login stays valid.
+DEMO_ADMIN_FILE = env.path("DEMO_ADMIN_FILE", default=BASE_DIR.parent / ".demo-admin")
 ATTENTIVE_API_TOKEN = env("ATTENTIVE_API_TOKEN", default="")
 # The demo's fake Attentive lives in this server; a real token switches to Attentive itself.
 USE_FAKE_ATTENTIVE = not ATTENTIVE_API_TOKEN
@@ -109,6 +122,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send and track texts to your shop's customers through Attentive.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from drf_spectacular_sidecar's static files, so it works
+    # offline (runserver serves them with DEBUG on; collectstatic otherwise).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

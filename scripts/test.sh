@@ -6,17 +6,19 @@
 #   LEGS="dj6-sqlite" scripts/test.sh         run only some legs (space separated)
 #   CHECKS=0 scripts/test.sh                  skip ruff / makemigrations
 #
-# Legs: dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar (django-oscar adapter).
+# Legs: dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar (django-oscar adapter),
+# demo (scripts/demo_smoke.py: `make demo` as a newcomer uses it, in chromium).
 # Without PostgreSQL the postgres legs are skipped with a notice, except under CI=true,
 # where that is a failure. pytest's "no tests collected" (exit 5) counts as a failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-ALL_LEGS="dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar"
+ALL_LEGS="dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar demo"
 LEGS="${LEGS:-$ALL_LEGS}"
 CHECKS="${CHECKS:-1}"
 LEG_TIMEOUT="${LEG_TIMEOUT:-1080}"   # seconds per pytest leg; 4 legs stay well under CI's 90 min
+DEMO_TIMEOUT="${DEMO_TIMEOUT:-900}"  # seconds for the demo smoke run (about 20 s when healthy)
 
 for leg in $LEGS; do
     [[ " $ALL_LEGS " == *" $leg "* ]] || die "unknown leg '$leg' (known: $ALL_LEGS)"
@@ -139,6 +141,24 @@ run_leg() {  # leg venv db
         *) record "$leg" FAILED $((SECONDS - t0)) "pytest exit $rc${summary:+: $summary}" ;;
     esac
 }
+# `make demo` end to end: scripts/demo_smoke.py starts it on a free port and a throwaway
+# SQLite file, then drives the README's steps in chromium (docs/development.md).
+run_demo() {
+    local t0=$SECONDS rc=0 out detail
+    header "demo: make demo as a newcomer uses it (scripts/demo_smoke.py, chromium)"
+    out="$(mktemp -t attentive-demo.XXXXXX)"
+    timeout -k 60 "$DEMO_TIMEOUT" .venv/bin/python scripts/demo_smoke.py 2>&1 | tee "$out" \
+        || rc=${PIPESTATUS[0]}
+    detail="$(grep -E '^demo-smoke: (OK|FAILED|SKIPPED)' "$out" | tail -n 1 \
+        | sed -E 's/^demo-smoke: (OK: |FAILED: |SKIPPED: )?//' | cut -c1-100 || true)"
+    rm -f "$out"
+    case $rc in
+        0) record demo ok $((SECONDS - t0)) "$detail" ;;
+        77) record demo skipped $((SECONDS - t0)) "$detail" ;;
+        124|137) record demo FAILED $((SECONDS - t0)) "timed out after ${DEMO_TIMEOUT}s" ;;
+        *) record demo FAILED $((SECONDS - t0)) "exit $rc${detail:+: $detail}" ;;
+    esac
+}
 for leg in $LEGS; do
     case $leg in
         dj52-sqlite)   run_leg "$leg" .venv sqlite "$@" ;;
@@ -148,6 +168,7 @@ for leg in $LEGS; do
         # The django-oscar adapter, against the real Oscar with its own settings.
         oscar)         DJANGO_SETTINGS_MODULE=tests.oscar_settings \
                            run_leg "$leg" .venv-oscar sqlite -m oscar tests/test_contrib_oscar.py ;;
+        demo)          run_demo ;;
     esac
 done
 

@@ -12,7 +12,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_attentive.models import MessageTemplate
 
-CREDENTIALS_FILE = Path(settings.BASE_DIR).parent / ".demo-admin"
+
+def credentials_file() -> Path:
+    """Where the demo admin's password is kept: settings.DEMO_ADMIN_FILE, else .demo-admin."""
+    default = Path(settings.BASE_DIR).parent / ".demo-admin"
+    return Path(getattr(settings, "DEMO_ADMIN_FILE", default))
 
 
 #: The demo shop's texts, one per order status; created once, then yours to edit in the admin.
@@ -41,8 +45,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_setup creates a known login; it only runs with DEBUG on.")
         user_model = get_user_model()
-        if CREDENTIALS_FILE.exists() and user_model.objects.filter(username="admin").exists():
-            password = CREDENTIALS_FILE.read_text().strip()
+        credentials = credentials_file()
+        if credentials.exists() and user_model.objects.filter(username="admin").exists():
+            password = credentials.read_text().strip()
         else:
             password = secrets.token_urlsafe(9)
             user, _ = user_model.objects.get_or_create(
@@ -51,7 +56,7 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.set_password(password)
             user.save()
-            CREDENTIALS_FILE.write_text(password + "\n")
+            credentials.write_text(password + "\n")
         seeded = seed_order_templates()
         if seeded:
             self.stdout.write(f"  Created {seeded} order message templates.")
