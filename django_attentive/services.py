@@ -174,7 +174,7 @@ def _insert_once(message: OutboundMessage, *, screened: bool = False) -> Outboun
         )
     if suppression_pk is not None and message.status == Status.QUEUED:
         suppression = Suppression.objects.get(pk=suppression_pk)
-        _mark_suppressed(message, suppression, timezone.now())
+        _mark_suppressed(message, suppression)
     return message
 
 
@@ -699,25 +699,20 @@ def _late_records(
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
     """Put a claimed message back when no request could be made (e.g. no token configured)."""
     logger.error("Text #%s not sent: %s", message.pk, mask_phones_in(reason))
-    now = timezone.now()
-    next_attempt_at = now + timedelta(seconds=retry.auth_pause_seconds())
-    OutboundMessage.objects.filter(
-        pk=message.pk, status=Status.SENDING, claimed_by=message.claimed_by
-    ).update(
-        status=Status.QUEUED,
-        next_attempt_at=next_attempt_at,
-        last_error=reason,
-        claimed_at=None,
-        claimed_by="",
-        updated_at=now,
-    )
-    message.status, message.next_attempt_at, message.last_error = (
-        Status.QUEUED,
-        next_attempt_at,
-        reason,
-    )
-    message.claimed_at, message.claimed_by, message.updated_at = None, "", now
+    next_attempt_at = timezone.now() + timedelta(seconds=retry.auth_pause_seconds())
+    _settle(message, Status.QUEUED, next_attempt_at=next_attempt_at, last_error=reason)
     return message
+
+
+def _settle(message: OutboundMessage, status: str, **changes: object) -> None:
+    """Move a message this process holds (in the status it had when read) to ``status``,
+    dropping its lease; a row someone else has changed meanwhile is left alone."""
+    fields = {"status": status, "claimed_at": None, "claimed_by": "", **changes}
+    OutboundMessage.objects.filter(
+        pk=message.pk, status=message.status, claimed_by=message.claimed_by
+    ).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(message, name, value)
 
 
 def _announce(message: OutboundMessage, decision: retry.Decision, outcome: object) -> None:
@@ -1010,7 +1005,7 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     holds: dict[tuple[datetime, str], list[OutboundMessage]] = {}
     for message in messages:
         if message.to in suppressed:
-            _mark_suppressed(message, suppressed[message.to], now)
+            _mark_suppressed(message, suppressed[message.to])
         elif hold := quiet_hold(message.to, message.is_transactional, now):
             holds.setdefault(hold, []).append(message)
         else:
@@ -1020,20 +1015,9 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     return cleared
 
 
-def _mark_suppressed(message: OutboundMessage, suppression: Suppression, now: datetime) -> None:
+def _mark_suppressed(message: OutboundMessage, suppression: Suppression) -> None:
     note = suppressed_reason(suppression)
-    OutboundMessage.objects.filter(
-        pk=message.pk, status=message.status, claimed_by=message.claimed_by
-    ).update(
-        status=Status.SUPPRESSED,
-        next_attempt_at=None,
-        last_error=note,
-        claimed_at=None,
-        claimed_by="",
-        updated_at=now,
-    )
-    message.status, message.next_attempt_at, message.last_error = Status.SUPPRESSED, None, note
-    message.claimed_at, message.claimed_by = None, ""
+    _settle(message, Status.SUPPRESSED, next_attempt_at=None, last_error=note)
     logger.info("Text #%s to %s is suppressed; not sent", message.pk, mask_phone(message.to))
 
 

@@ -187,7 +187,8 @@ def test_scheduled_message_waits_for_send_at(fake):
     assert OutboundMessage.objects.get(pk=message.pk).status == Status.SENT
 
 
-def test_expired_lease_becomes_unconfirmed_without_a_resend(attentive, fake):
+def lose_a_worker_mid_send(attentive) -> None:
+    """One text left ``sending`` by a worker that died five seconds into a one-second lease."""
     attentive(LEASE_SECONDS=1)
     queue(1)
     OutboundMessage.objects.update(
@@ -195,6 +196,10 @@ def test_expired_lease_becomes_unconfirmed_without_a_resend(attentive, fake):
         claimed_at=timezone.now() - timedelta(seconds=5),
         claimed_by="dead-host:1:1",
     )
+
+
+def test_expired_lease_becomes_unconfirmed_without_a_resend(attentive, fake):
+    lose_a_worker_mid_send(attentive)
     drain()
     message = OutboundMessage.objects.get()
     assert message.status == Status.UNCONFIRMED
@@ -287,13 +292,7 @@ def test_cancelled_after_reservation_is_not_sent(fake):
 def test_a_text_its_worker_lost_is_announced_as_failed(attentive, fake):
     from django_attentive.signals import message_failed
 
-    attentive(LEASE_SECONDS=1)
-    queue(1)
-    OutboundMessage.objects.update(
-        status=Status.SENDING,
-        claimed_at=timezone.now() - timedelta(seconds=5),
-        claimed_by="dead-host:1:1",
-    )
+    lose_a_worker_mid_send(attentive)
     announced = []
 
     def receiver(sender, message, error, **kwargs):
