@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 
 from . import conf, custom_events, services
 from .exceptions import InvalidMessage
+from .keys import fitting
 from .models import Kind, Source
 from .privacy import mask_phones_in
 from .rendering import RenderError, active_template, render_body
@@ -33,11 +34,17 @@ DEFAULT_PHONE_PATHS = (
     "billing_address.phone_number",
 )
 PhoneFinder = Callable[[models.Model], object]
+FAILED_SUFFIX = ":failed"  # a failure record's key: the event's own key stays free for a retry
 
 
 def idempotency_key(order: models.Model, event: str) -> str:
-    """``order:<app_label>.<model>:<pk>:<event>``: one text per order and event, ever."""
-    return f"order:{order._meta.label_lower}:{order.pk}:{event}"
+    """``order:<app_label>.<model>:<pk>:<event>``: one text per order and event, ever.
+
+    Hashed when too long for the column (a very long primary key or event name), with room
+    left for the ``:failed`` a failure record adds.
+    """
+    key = f"order:{order._meta.label_lower}:{order.pk}:{event}"
+    return fitting(key, "order", room=len(FAILED_SUFFIX))
 
 
 def template_key(event: str) -> str | None:
@@ -160,7 +167,7 @@ def _fail(order: models.Model, event: str, to: str, body: str, reason: str, comm
     # Its own key: firing again records no second failure, and once the order is fixed
     # the event's real key is still free, so firing again sends the text.
     services.record_failed(
-        to, body, reason, idempotency_key=idempotency_key(order, event) + ":failed", **common
+        to, body, reason, idempotency_key=idempotency_key(order, event) + FAILED_SUFFIX, **common
     )
 
 

@@ -30,6 +30,7 @@ from .exceptions import (
     InvalidMessage,
     RecipientError,
 )
+from .keys import MAX_LENGTH as MAX_KEY_LENGTH
 from .models import (
     Kind,
     OutboundMessage,
@@ -106,7 +107,7 @@ def send_message(
         if idempotency_key and (existing := _existing(idempotency_key)) is not None:
             return existing
         raise
-    _check_source(source)
+    _check_origin(source, idempotency_key)
     admission = _admit(clean.to, transactional, send_at, None)
     next_attempt_at = admission[1]
     message = _text_row(
@@ -222,7 +223,7 @@ def send_bulk(
     elif not numbers:
         errors["to"] = ["Enter at least one recipient."]
     try:
-        _check_source(source)
+        _check_origin(source)
     except InvalidMessage as exc:
         errors.update(exc.message_dict)
     errors.update(_bulk_key_errors(idempotency_key))
@@ -852,7 +853,7 @@ def send_custom_event(
     id; the same ``idempotency_key`` twice returns the first event and posts nothing new.
     """
     clean = custom_events.validate_event(to, event_type, properties, occurred_at)
-    _check_source(source)
+    _check_origin(source, idempotency_key)
     status, next_attempt_at, note = _admit(clean.to, transactional, None, None)
     message = OutboundMessage(
         to=clean.to,
@@ -944,9 +945,12 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
     if transactional or window is None:
         return None
     naive = timezone.is_naive(due)  # a project with USE_TZ = False
-    allowed = quiet_hours.allowed_at(to, timezone.make_aware(due) if naive else due, window)
-    if naive:
-        allowed = timezone.make_naive(allowed)
+    try:
+        allowed = quiet_hours.allowed_at(to, timezone.make_aware(due) if naive else due, window)
+        if naive:
+            allowed = timezone.make_naive(allowed)
+    except OverflowError:  # at the calendar's very end: no morning left to wait for
+        return None
     if allowed <= due:
         return None
     note = (
@@ -956,9 +960,17 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
     return allowed, note
 
 
-def _check_source(source: str) -> None:
+def _check_origin(source: str, idempotency_key: str | None = None) -> None:
+    """``source`` must be a known one, and a key must fit its column."""
+    errors = {}
     if source not in Source.values:
-        raise InvalidMessage({"source": [f"Use one of {', '.join(Source.values)}."]})
+        errors["source"] = [f"Use one of {', '.join(Source.values)}."]
+    if idempotency_key and len(idempotency_key) > MAX_KEY_LENGTH:
+        errors["idempotency_key"] = [
+            f"Use at most {MAX_KEY_LENGTH} characters (a hash of a longer key works)."
+        ]
+    if errors:
+        raise InvalidMessage(errors)
 
 
 def _admit(

@@ -496,3 +496,16 @@ def test_checkout_texts_the_confirmation_after_commit(
     assert locmem.outbox == [
         {"to": "+12015550123", "body": "Order #78 is confirmed.", "type": "TRANSACTIONAL"}
     ]
+
+
+def test_a_key_too_long_for_the_column_is_hashed_and_still_sends_once(settings):
+    event = "x" * 300
+    settings.ATTENTIVE = {**settings.ATTENTIVE, "ORDER_TEMPLATES": {event: "order_placed"}}
+    make_template()
+    order = make_order()
+    fire(order, event)
+    fire(order, event)
+    message = OutboundMessage.objects.get()
+    assert message.status == Status.QUEUED
+    assert message.idempotency_key.startswith("order:sha256:")
+    assert len(message.idempotency_key + orders.FAILED_SUFFIX) <= 255

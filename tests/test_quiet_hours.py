@@ -273,3 +273,15 @@ def test_a_send_at_in_year_9999_is_stored_not_an_overflow(quiet):
     message.refresh_from_db()
     assert message.status == Status.QUEUED
     assert message.next_attempt_at == utc(9999, 12, 31, 23, 0)
+
+
+@pytest.mark.django_db
+def test_a_project_without_time_zones_can_schedule_at_the_end_of_the_calendar(quiet, settings):
+    settings.USE_TZ = False
+    settings.TIME_ZONE = "Asia/Tokyo"
+    # 16:00 in Tokyo is 23:00 the night before in Los Angeles: held until 08:00 there, which
+    # is 01:00 on 1 January 10000 in Tokyo, a time a naive datetime cannot hold.
+    last = datetime(9999, 12, 31, 16, 0)
+    message = send_message(LOS_ANGELES, "Happy new millennium", send_at=last)
+    assert message.status == Status.QUEUED
+    assert message.next_attempt_at == last

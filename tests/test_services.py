@@ -425,3 +425,10 @@ def test_a_naive_send_at_is_read_in_the_current_time_zone(django_capture_on_comm
         expected = timezone.make_aware(later)
     assert message.status == Status.QUEUED
     assert message.next_attempt_at == expected
+
+
+def test_an_idempotency_key_too_long_for_its_column_is_invalid_input():
+    with pytest.raises(InvalidMessage) as caught:
+        send_message("+12015550123", "Hi", idempotency_key="k" * 256)
+    assert "idempotency_key" in caught.value.message_dict
+    assert OutboundMessage.objects.count() == 0

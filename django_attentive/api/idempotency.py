@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from ..keys import fitting
 from ..models import OutboundMessage
 from .exceptions import IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,200}")
 COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")
-MAX_STORED_LENGTH = OutboundMessage._meta.get_field("idempotency_key").max_length
 
 
 def stored_key(request: Request, *, operation: str = "") -> str | None:
@@ -37,14 +36,7 @@ def stored_key(request: Request, *, operation: str = "") -> str | None:
                 ]
             }
         )
-    return fitting(f"api:{request.user.pk}:{key}{operation}")
-
-
-def fitting(key: str) -> str:
-    """``key`` itself when it fits ``OutboundMessage.idempotency_key``, else its SHA-256."""
-    if len(key) <= MAX_STORED_LENGTH:
-        return key
-    return "api:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return fitting(f"api:{request.user.pk}:{key}{operation}", "api")
 
 
 def ensure_same_text(message: OutboundMessage, clean: dict[str, object]) -> None:
