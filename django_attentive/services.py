@@ -26,6 +26,7 @@ from .backends.http import TOKEN_REFUSED
 from .exceptions import (
     AmbiguousError,
     AttentiveError,
+    BadRequest,
     ConfigurationError,
     InvalidMessage,
     RecipientError,
@@ -589,9 +590,14 @@ class SendReport:
 
 def transmit(message: OutboundMessage, *, backend: BaseBackend) -> SendReport:
     """Make the HTTP request for a message in ``sending``; nothing is written here."""
-    payload = backend.build_payload(message)
     started_at = timezone.now()
     clock = time.monotonic()
+    try:
+        payload = backend.build_payload(message)
+    except Exception as exc:  # noqa: BLE001 - e.g. a body this transport cannot carry
+        # Nothing left this machine, and the same message would fail the same way again.
+        error = BadRequest(f"Could not build the request for {type(backend).__name__}: {exc}")
+        return SendReport(message, {}, started_at, 0, error)
     try:
         outcome: SendResult | BaseException = backend.send_payload(message, payload)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
@@ -625,7 +631,7 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
 
 
 def _attempt_row(report: SendReport, decision: retry.Decision) -> SendAttempt:
-    response_body = getattr(report.outcome, "response_body", "") or ""
+    response_body = _storable(getattr(report.outcome, "response_body", "") or "")
     return SendAttempt(
         message=report.message,
         started_at=report.started_at,
@@ -687,14 +693,29 @@ def _late_records(
         OutboundMessage.objects.filter(pk__in=pks, updated_at=now).values_list("pk", flat=True)
     )
     late = set(pks) - updated
+    if decision.status == Status.SENT and late:
+        late -= _settle_late_sends(late, now)
     for pk in sorted(late):
         logger.warning(
-            "Text #%s: an attempt (%s) was recorded after its lease ran out; the message keeps "
-            "the state recovery gave it, and the attempt is in its send log",
+            "Text #%s: an attempt (%s) was recorded after its lease ran out; the send log has "
+            "it, and the message keeps the state recovery gave it",
             pk,
             decision.outcome,
         )
     return late
+
+
+def _settle_late_sends(pks: set[int], now: datetime) -> set[int]:
+    """Recovery guessed "maybe sent"; a late 200 says sent. Unless another worker has taken
+    the message up again since, it becomes ``sent``, so no resend is invited. Returns those."""
+    recovered = OutboundMessage.objects.filter(
+        pk__in=pks, status__in=[Status.UNCONFIRMED, Status.QUEUED], claimed_by=""
+    )
+    settled = set(recovered.values_list("pk", flat=True))
+    recovered.filter(pk__in=settled).update(
+        status=Status.SENT, next_attempt_at=None, last_error="", sent_at=now, updated_at=now
+    )
+    return settled
 
 
 def _release_unsent(message: OutboundMessage, reason: str) -> OutboundMessage:
@@ -1053,9 +1074,15 @@ def _hold(messages: list[OutboundMessage], until: datetime, note: str, now: date
 
 def _decide(report: SendReport) -> retry.Decision:
     decision = retry.decide(report.outcome, report.message.attempts)
+    error = _storable(decision.error)
     if _is_recipient_refusal(report):
-        return replace(decision, error=f"{decision.error}; added to the suppression list")
-    return decision
+        error = f"{error}; added to the suppression list"
+    return replace(decision, error=error)
+
+
+def _storable(text: str) -> str:
+    """Text from Attentive or an exception as a database can keep it (PostgreSQL refuses NUL)."""
+    return text.replace("\x00", "\\x00")
 
 
 def _is_recipient_refusal(report: SendReport) -> bool:
@@ -1085,7 +1112,7 @@ def _suppress_rejected(reports: list[SendReport]) -> None:
             number=report.message.to,
             reason=suppression_reason_for(error),
             source=f"Attentive answered {error.status_code} to text #{report.message.pk}",
-            note=str(error)[:1000],
+            note=_storable(str(error))[:1000],
         )
     Suppression.objects.bulk_create(entries.values(), ignore_conflicts=True)
     _suppress_queued(suppressions_for(entries))

@@ -71,6 +71,7 @@ def normalize_phone(value: object) -> str:
 def check_body(body: object) -> str:
     if not isinstance(body, str) or not body.strip():
         raise ValueError("Write the text to send; the body cannot be empty.")
+    _refuse_nul(body, "The body")
     if len(body) > MAX_BODY_LENGTH:
         raise ValueError(
             f"The body is {len(body)} characters; shorten it to at most {MAX_BODY_LENGTH}."
@@ -107,6 +108,7 @@ def check_media_url(url: object) -> str:
     if url in (None, ""):
         return ""
     text = str(url).strip()
+    _refuse_nul(text, "The media URL")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"'{text}' is not an http(s) URL. Give a link starting with https://.")
@@ -124,9 +126,16 @@ def check_message_id(message_id: object) -> str:
     if message_id in (None, ""):
         return ""
     text = str(message_id).strip()
+    _refuse_nul(text, "The messageId")
     if len(text) > MAX_MESSAGE_ID_LENGTH:
         raise ValueError(f"The messageId is too long; keep it under {MAX_MESSAGE_ID_LENGTH}.")
     return text
+
+
+def _refuse_nul(text: str, what: str) -> None:
+    """A NUL character can be neither stored (PostgreSQL refuses it) nor texted."""
+    if "\x00" in text:
+        raise ValueError(f"{what} contains a NUL character (\\x00); remove it.")
 
 
 def check_message_type(message_type: object) -> str:

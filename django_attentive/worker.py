@@ -147,10 +147,14 @@ class Worker:
                         break
                     self._show_progress()
             finally:
-                self._tally(inflight)
-                services.release(reserved)
-                self._reports.put(None)
-                writer.join()
+                try:
+                    self._tally(inflight)
+                    services.release(reserved)
+                finally:
+                    # Even when the database is gone, the writer must stop, or this process
+                    # would never exit and its supervisor never restart it.
+                    self._reports.put(None)
+                    writer.join()
         connections.close_all()
         self._show_progress(final=True)
         return self.tally
@@ -173,7 +177,12 @@ class Worker:
 
     def _tally(self, done: Iterable[Future[str]]) -> None:
         for future in done:
-            if (outcome := future.result()) != HANDED_OFF:
+            try:
+                outcome = future.result()
+            except Exception:  # a bug in a sending thread: its lease expires, recovery decides
+                logger.exception("A sending thread failed")
+                continue
+            if outcome != HANDED_OFF:
                 self.tally.add(outcome)
         with self._unsent_lock:
             unsent, self._unsent = self._unsent, []
@@ -214,10 +223,18 @@ class Worker:
         try:
             deliveries = services.record(reports)
         except Exception:
-            # A database error while recording: the leases expire and recovery takes over.
-            logger.exception("Could not record %s attempts", len(reports))
+            # One bad report (or a dropped connection) must not cost the batch its results:
+            # record each on its own, on a fresh connection.
+            logger.exception("Could not record %s attempts together; one by one", len(reports))
             connections.close_all()
-            return
+            deliveries = []
+            for report in reports:
+                try:
+                    deliveries += services.record([report])
+                except Exception:
+                    # Its lease expires and recovery marks it unconfirmed: never resent blindly.
+                    logger.exception("Could not record the attempt for text #%s", report.message.pk)
+                    connections.close_all()
         for delivery in deliveries:
             self.tally.add(delivery.outcome or SKIPPED)
             if delivery.outcome == Outcome.SENT:

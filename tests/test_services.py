@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 import responses
@@ -394,25 +395,56 @@ def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):
     assert len(locmem.outbox) == 2
 
 
-def test_a_result_recorded_after_recovery_keeps_the_recovered_state(
-    django_capture_on_commit_callbacks, caplog
-):
+def record_after_recovery(capture, recovered: dict, answer: object = None):
+    """Claim and send a text, let "recovery" change its row first, then record the answer."""
     from django_attentive.backends import get_backend
     from django_attentive.services import claim, record, transmit
 
-    with django_capture_on_commit_callbacks(execute=False):
+    with capture(execute=False):
         message = send_message("+12015550123", "Hi")
-    claimed = claim(message.pk)
-    report = transmit(claimed, backend=get_backend())
+    report = transmit(claim(message.pk), backend=get_backend())
+    if answer is not None:
+        report = replace(report, outcome=answer)
     # The writer lagged past the lease: recovery settled the message first.
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        status=Status.UNCONFIRMED, claimed_at=None, claimed_by=""
+    OutboundMessage.objects.filter(pk=message.pk).update(**recovered)
+    delivered = []
+    message_sent.connect(
+        lambda message, **kw: delivered.append(message.pk), weak=False, dispatch_uid="late"
     )
-    with caplog.at_level(logging.WARNING):
+    try:
         record([report])
+    finally:
+        message_sent.disconnect(dispatch_uid="late")
     message.refresh_from_db()
+    return message, delivered
+
+
+RECOVERED = {"status": Status.UNCONFIRMED, "claimed_at": None, "claimed_by": ""}
+
+
+def test_a_late_200_settles_a_recovered_message_as_sent(django_capture_on_commit_callbacks):
+    message, delivered = record_after_recovery(django_capture_on_commit_callbacks, RECOVERED)
+    assert message.status == Status.SENT
+    assert message.send_attempts.get().outcome == Outcome.SENT
+    assert delivered == [message.pk]
+
+
+def test_a_late_200_leaves_a_message_another_worker_took_up(django_capture_on_commit_callbacks):
+    retaken = {"status": Status.SENDING, "claimed_by": "other-host:1:1"}
+    message, delivered = record_after_recovery(django_capture_on_commit_callbacks, retaken)
+    assert (message.status, message.claimed_by) == (Status.SENDING, "other-host:1:1")
+    assert delivered == []
+
+
+def test_a_late_failure_keeps_the_recovered_state(django_capture_on_commit_callbacks, caplog):
+    from django_attentive.exceptions import TransientError
+
+    with caplog.at_level(logging.WARNING):
+        message, _ = record_after_recovery(
+            django_capture_on_commit_callbacks, RECOVERED, TransientError("503", status_code=503)
+        )
     assert message.status == Status.UNCONFIRMED
-    assert message.send_attempts.get().outcome == Outcome.SENT  # the log still tells the truth
+    assert message.send_attempts.get().outcome == Outcome.RETRY  # the log still tells the truth
     assert "after its lease ran out" in caplog.text
 
 
@@ -432,3 +464,29 @@ def test_an_idempotency_key_too_long_for_its_column_is_invalid_input():
         send_message("+12015550123", "Hi", idempotency_key="k" * 256)
     assert "idempotency_key" in caught.value.message_dict
     assert OutboundMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("body", {"body": "Hi\x00there"}),
+        ("message_id", {"body": "Hi", "message_id": "id\x00"}),
+        ("media_url", {"body": "Hi", "media_url": "https://shop.example/a\x00.png"}),
+    ],
+)
+def test_a_nul_character_is_invalid_input_not_a_database_error(field, kwargs):
+    with pytest.raises(InvalidMessage) as caught:
+        send_message("+12015550123", **kwargs)
+    assert "NUL" in " ".join(caught.value.message_dict[field])
+    assert OutboundMessage.objects.count() == 0
+
+
+@responses.activate
+def test_an_answer_with_a_nul_character_is_stored_readably(
+    http_backend, django_capture_on_commit_callbacks
+):
+    responses.post(http_backend, body='{"message": "Subscriber\x00 is opted-out"}', status=400)
+    message = deliver_once(django_capture_on_commit_callbacks)
+    assert message.status == Status.FAILED
+    assert "\\x00" in message.last_error
+    assert "\\x00" in message.send_attempts.get().response_body

@@ -305,3 +305,56 @@ def test_a_text_its_worker_lost_is_announced_as_failed(attentive, fake):
         message_failed.disconnect(dispatch_uid="lost")
     message = OutboundMessage.objects.get()
     assert announced == [(message.pk, Status.UNCONFIRMED, "AmbiguousError")]
+
+
+def test_one_unrecordable_result_does_not_cost_the_batch_its_results(fake, monkeypatch):
+    from django.db import DatabaseError
+
+    from django_attentive import services
+
+    pks = queue(5)
+    worker = Worker()
+    reports = [
+        services.transmit(services.claim(pk), backend=worker.backend) for pk in pks
+    ]  # five 200s, to be written as one batch
+    real_record = services.record
+
+    def record(batch):
+        if any(report.message.pk == pks[3] for report in batch):
+            raise DatabaseError("simulated: the database refused this row")
+        return real_record(batch)
+
+    monkeypatch.setattr(services, "record", record)
+    worker._record(reports)
+    # The other four are recorded; the one that could not be is left to lease recovery.
+    assert statuses() == {Status.SENT: 4, Status.SENDING: 1}
+    assert OutboundMessage.objects.get(status=Status.SENDING).pk == pks[3]
+
+
+def test_a_database_failure_in_the_main_loop_still_stops_the_writer(fake, monkeypatch):
+    from django.db import DatabaseError
+
+    from django_attentive import services
+
+    queue(3)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("simulated: the database went away")
+
+    monkeypatch.setattr(services, "start", broken)
+    monkeypatch.setattr(services, "release", broken)
+    with pytest.raises(DatabaseError):
+        drain()
+    assert not [t for t in threading.enumerate() if t.name == "attentive-writer"]
+
+
+def test_a_text_the_transport_cannot_carry_fails_with_the_reason(attentive, fake):
+    # Queued while the shop used the Messages API, where braces are fine...
+    (with_braces,) = send_bulk(["+12015550123"], "Use code {SAVE10}")
+    # ...and sent after it switched to /v1/text/send, which would silently drop it.
+    attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
+    drain()
+    with_braces.refresh_from_db()
+    assert with_braces.status == Status.FAILED
+    assert "silently drops" in with_braces.last_error
+    assert fake.records() == []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NotRequired, TypedDict
 
 from ..exceptions import ConfigurationError
+from ..validation import forbidden_character_message
 
 if TYPE_CHECKING:
     from ..models import OutboundMessage
@@ -94,9 +95,16 @@ class BaseBackend:
     forbidden_body_characters: ClassVar[str] = ""
 
     def build_payload(self, message: OutboundMessage) -> Payload:
-        """The request body for ``message``: its event for a custom event, else its text."""
+        """The request body for ``message``: its event for a custom event, else its text.
+
+        A text this transport cannot carry (queued before the shop switched transports)
+        raises ValueError, so it ends ``failed`` with the reason instead of being lost.
+        """
         if message.is_event:
             return build_event_payload(message)
+        found = next((c for c in message.body if c in self.forbidden_body_characters), None)
+        if found is not None:
+            raise ValueError(forbidden_character_message(found, self.forbidden_body_characters))
         return self.build_message_payload(message)
 
     def build_message_payload(self, message: OutboundMessage) -> Payload:
