@@ -1073,10 +1073,12 @@ def _suppress_rejected(reports: list[SendReport]) -> None:
     """Add the numbers Attentive refused (400 opted out / not found, 404) to the list.
 
     Runs inside ``record``'s transaction, so the failed status and the suppression commit
-    together; a number already on the list keeps its first entry.
+    together; a number already on the list keeps its first entry, which now knows of this
+    later opt-out (see ``_seen_opted_out``).
     """
     if not reports:
         return
+    now = timezone.now()  # new entries' own last_opted_out_at (their default) is later
     entries = {}
     for report in reports:
         error = report.outcome
@@ -1088,7 +1090,9 @@ def _suppress_rejected(reports: list[SendReport]) -> None:
             note=str(error)[:1000],
         )
     Suppression.objects.bulk_create(entries.values(), ignore_conflicts=True)
-    _suppress_queued(suppressions_for(entries))
+    listed = suppressions_for(entries)
+    _seen_opted_out(listed.values(), now)
+    _suppress_queued(listed)
     for number in entries:
         logger.warning("Suppressed %s: Attentive refused it", mask_phone(number))
 
@@ -1109,13 +1113,34 @@ def _suppress_queued(suppressions: dict[str, Suppression]) -> int:
     return stopped
 
 
+def _seen_opted_out(suppressions: Iterable[Suppression], at: datetime) -> None:
+    """Entries that knew of an earlier opt-out only now know of the one at ``at``.
+
+    An sms.subscribed event lifts an entry only when it is newer than this (see webhooks.py).
+    """
+    stale = [entry for entry in suppressions if entry.last_opted_out_at < at]
+    if stale:
+        Suppression.objects.filter(
+            pk__in=[entry.pk for entry in stale], last_opted_out_at__lt=at
+        ).update(last_opted_out_at=at)
+    for entry in stale:
+        entry.last_opted_out_at = at
+
+
 def suppress(
-    number: str, reason: str = SuppressionReason.MANUAL, *, source: str = "", note: str = ""
+    number: str,
+    reason: str = SuppressionReason.MANUAL,
+    *,
+    source: str = "",
+    note: str = "",
+    at: datetime | None = None,
 ) -> Suppression:
     """Put a number on the suppression list and suppress its queued texts.
 
-    A number already on the list keeps its entry (and its reason). Raises ValueError for a
-    number that is not a valid US, CA or GB number.
+    ``at`` is when the number was opted out (an unsubscribe event's own time; now by default).
+    A number already on the list keeps its entry (and its reason), whose latest opt-out moves
+    to ``at`` when that is later. Raises ValueError for a number that is not a valid US, CA or
+    GB number.
     """
     if reason not in SuppressionReason.values:
         raise ValueError(
@@ -1123,10 +1148,20 @@ def suppress(
             f"{', '.join(SuppressionReason.values)}."
         )
     number = normalize_phone(number)
+    at = at or timezone.now()
     with transaction.atomic():
-        suppression, created = Suppression.objects.get_or_create(
-            number=number, defaults={"reason": reason, "source": source[:255], "note": note}
+        # Locked, so a concurrent sms.subscribed cannot delete the entry this opt-out updates.
+        suppression, created = Suppression.objects.select_for_update().get_or_create(
+            number=number,
+            defaults={
+                "reason": reason,
+                "source": source[:255],
+                "note": note,
+                "last_opted_out_at": at,
+            },
         )
+        if not created:
+            _seen_opted_out([suppression], at)
         stopped = _suppress_queued({number: suppression})
     if created:
         logger.info(
@@ -1135,9 +1170,17 @@ def suppress(
     return suppression
 
 
-def lift_suppression(number: str) -> bool:
-    """Take a number off the suppression list; texts suppressed before stay as they are."""
-    deleted, _ = Suppression.objects.filter(number=normalize_phone(number)).delete()
+def lift_suppression(number: str, *, resubscribed_at: datetime | None = None) -> bool:
+    """Take a number off the suppression list; texts suppressed before stay as they are.
+
+    With ``resubscribed_at`` (an sms.subscribed event's time) the entry is kept when the number
+    was seen opted out at or after that moment, checked in the DELETE itself so an opt-out
+    recorded meanwhile wins.
+    """
+    entries = Suppression.objects.filter(number=normalize_phone(number))
+    if resubscribed_at is not None:
+        entries = entries.filter(last_opted_out_at__lt=resubscribed_at)
+    deleted, _ = entries.delete()
     if deleted:
         logger.info("Lifted the suppression of %s", mask_phone(number))
     return bool(deleted)
