@@ -355,19 +355,25 @@ class Resends:
 
 
 def resend_many(
-    messages: Iterable[OutboundMessage], *, by: AbstractBaseUser | None = None
+    messages: Iterable[OutboundMessage],
+    *,
+    by: AbstractBaseUser | None = None,
+    key_prefix: str | None = None,
 ) -> Resends:
     """``resend`` each message in one transaction, handing delivery to the task queue in bulk.
 
     A message ``resend`` refuses (still pending, or no longer valid, e.g. braces on the
     text/send API) is left out and reported; the others are resent. As with ``send_bulk``,
-    nothing is sent inside the caller, even under Django's ImmediateBackend.
+    nothing is sent inside the caller, even under Django's ImmediateBackend. With
+    ``key_prefix`` each copy's idempotency key is ``<key_prefix>:<original pk>``: the same call
+    again returns the first copies and queues nothing new.
     """
     resends = Resends()
     with transaction.atomic(), dispatch.gathered_deliveries():
         for message in messages:
+            key = f"{key_prefix}:{message.pk}" if key_prefix else None
             try:
-                resends.copies.append(resend(message, by=by))
+                resends.copies.append(resend(message, by=by, idempotency_key=key))
             except AttentiveError as exc:  # raised before resend writes anything
                 resends.refused.append((message, exc))
     return resends
