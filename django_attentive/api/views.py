@@ -151,7 +151,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     def resend(self, request: Request, pk: str) -> Response:
         original = self.get_object()
         # A key names one operation on one text.
-        key = idempotency.stored_key(request, operation=f":resend:{original.pk}")
+        key = idempotency.stored_key(request, operation=f"resend:{original.pk}")
         copy = OutboundMessage.objects.filter(idempotency_key=key).first() if key else None
         replayed = copy is not None
         if not replayed:
