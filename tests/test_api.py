@@ -671,6 +671,31 @@ def test_user_with_only_the_needed_permission_is_let_in(method, url, needed):
     assert call(client, method, url, message).status_code in (200, 201)
 
 
+@pytest.mark.parametrize(
+    ("method", "url"), [(m, u) for m, u, needed in ENDPOINTS if needed == "send_message"]
+)
+def test_a_sender_who_may_not_read_is_answered_only_id_and_status(method, url):
+    """Reading a text needs view_outboundmessage, also through the answer to an action."""
+    message = send_message("+12015550123", "Secret") if "cancel" in url else sent_message("Secret")
+    response = call(client_for(make_user("clerk", "send_message")), method, url, message)
+    assert response.status_code in (200, 201)
+    data = response.json()
+    assert set(data) == {"id", "status"}
+    stored = OutboundMessage.objects.get(pk=data["id"])
+    assert data["status"] == stored.status
+    assert "Secret" not in response.content.decode()
+    assert "+12015550123" not in response.content.decode()
+
+
+def test_a_replay_for_a_sender_who_may_not_read_is_answered_only_id_and_status():
+    clerk = client_for(make_user("clerk", "send_message"))
+    first = post(clerk, TEXT, **{"Idempotency-Key": "k1"})
+    again = post(clerk, TEXT, **{"Idempotency-Key": "k1"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.json() == {"id": again.json()["id"], "status": "queued"}
+    assert set(again.json()) == {"id", "status"}
+
+
 def test_superuser_may_do_everything():
     admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
     assert post(client_for(admin), TEXT).status_code == 201
