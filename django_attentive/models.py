@@ -225,6 +225,16 @@ class Suppression(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("suppressed since"), default=timezone.now, editable=False)
+    last_opted_out_at = models.DateTimeField(
+        _("latest opt-out"),
+        default=timezone.now,
+        editable=False,
+        help_text=_(
+            "The latest moment the number was known to be opted out (an unsubscribe, a refusal "
+            "from Attentive, an entry by hand); only an sms.subscribed event after it lifts "
+            "the suppression."
+        ),
+    )
 
     class Meta:
         verbose_name = _("suppression")

@@ -356,19 +356,25 @@ class Resends:
 
 
 def resend_many(
-    messages: Iterable[OutboundMessage], *, by: AbstractBaseUser | None = None
+    messages: Iterable[OutboundMessage],
+    *,
+    by: AbstractBaseUser | None = None,
+    key_prefix: str | None = None,
 ) -> Resends:
     """``resend`` each message in one transaction, handing delivery to the task queue in bulk.
 
     A message ``resend`` refuses (still pending, or no longer valid, e.g. braces on the
     text/send API) is left out and reported; the others are resent. As with ``send_bulk``,
-    nothing is sent inside the caller, even under Django's ImmediateBackend.
+    nothing is sent inside the caller, even under Django's ImmediateBackend. With
+    ``key_prefix`` each copy's idempotency key is ``<key_prefix>:<original pk>``: the same call
+    again returns the first copies and queues nothing new.
     """
     resends = Resends()
     with transaction.atomic(), dispatch.gathered_deliveries():
         for message in messages:
+            key = f"{key_prefix}:{message.pk}" if key_prefix else None
             try:
-                resends.copies.append(resend(message, by=by))
+                resends.copies.append(resend(message, by=by, idempotency_key=key))
             except AttentiveError as exc:  # raised before resend writes anything
                 resends.refused.append((message, exc))
     return resends
@@ -1100,10 +1106,12 @@ def _suppress_rejected(reports: list[SendReport]) -> None:
     """Add the numbers Attentive refused (400 opted out / not found, 404) to the list.
 
     Runs inside ``record``'s transaction, so the failed status and the suppression commit
-    together; a number already on the list keeps its first entry.
+    together; a number already on the list keeps its first entry, which now knows of this
+    later opt-out (see ``_seen_opted_out``).
     """
     if not reports:
         return
+    now = timezone.now()  # new entries' own last_opted_out_at (their default) is later
     entries = {}
     for report in reports:
         error = report.outcome
@@ -1115,7 +1123,9 @@ def _suppress_rejected(reports: list[SendReport]) -> None:
             note=_storable(str(error))[:1000],
         )
     Suppression.objects.bulk_create(entries.values(), ignore_conflicts=True)
-    _suppress_queued(suppressions_for(entries))
+    listed = suppressions_for(entries)
+    _seen_opted_out(listed.values(), now)
+    _suppress_queued(listed)
     for number in entries:
         logger.warning("Suppressed %s: Attentive refused it", mask_phone(number))
 
@@ -1136,13 +1146,34 @@ def _suppress_queued(suppressions: dict[str, Suppression]) -> int:
     return stopped
 
 
+def _seen_opted_out(suppressions: Iterable[Suppression], at: datetime) -> None:
+    """Entries that knew of an earlier opt-out only now know of the one at ``at``.
+
+    An sms.subscribed event lifts an entry only when it is newer than this (see webhooks.py).
+    """
+    stale = [entry for entry in suppressions if entry.last_opted_out_at < at]
+    if stale:
+        Suppression.objects.filter(
+            pk__in=[entry.pk for entry in stale], last_opted_out_at__lt=at
+        ).update(last_opted_out_at=at)
+    for entry in stale:
+        entry.last_opted_out_at = at
+
+
 def suppress(
-    number: str, reason: str = SuppressionReason.MANUAL, *, source: str = "", note: str = ""
+    number: str,
+    reason: str = SuppressionReason.MANUAL,
+    *,
+    source: str = "",
+    note: str = "",
+    at: datetime | None = None,
 ) -> Suppression:
     """Put a number on the suppression list and suppress its queued texts.
 
-    A number already on the list keeps its entry (and its reason). Raises ValueError for a
-    number that is not a valid US, CA or GB number.
+    ``at`` is when the number was opted out (an unsubscribe event's own time; now by default).
+    A number already on the list keeps its entry (and its reason), whose latest opt-out moves
+    to ``at`` when that is later. Raises ValueError for a number that is not a valid US, CA or
+    GB number.
     """
     if reason not in SuppressionReason.values:
         raise ValueError(
@@ -1150,10 +1181,20 @@ def suppress(
             f"{', '.join(SuppressionReason.values)}."
         )
     number = normalize_phone(number)
+    at = at or timezone.now()
     with transaction.atomic():
-        suppression, created = Suppression.objects.get_or_create(
-            number=number, defaults={"reason": reason, "source": source[:255], "note": note}
+        # Locked, so a concurrent sms.subscribed cannot delete the entry this opt-out updates.
+        suppression, created = Suppression.objects.select_for_update().get_or_create(
+            number=number,
+            defaults={
+                "reason": reason,
+                "source": source[:255],
+                "note": note,
+                "last_opted_out_at": at,
+            },
         )
+        if not created:
+            _seen_opted_out([suppression], at)
         stopped = _suppress_queued({number: suppression})
     if created:
         logger.info(
@@ -1162,9 +1203,17 @@ def suppress(
     return suppression
 
 
-def lift_suppression(number: str) -> bool:
-    """Take a number off the suppression list; texts suppressed before stay as they are."""
-    deleted, _ = Suppression.objects.filter(number=normalize_phone(number)).delete()
+def lift_suppression(number: str, *, resubscribed_at: datetime | None = None) -> bool:
+    """Take a number off the suppression list; texts suppressed before stay as they are.
+
+    With ``resubscribed_at`` (an sms.subscribed event's time) the entry is kept when the number
+    was seen opted out at or after that moment, checked in the DELETE itself so an opt-out
+    recorded meanwhile wins.
+    """
+    entries = Suppression.objects.filter(number=normalize_phone(number))
+    if resubscribed_at is not None:
+        entries = entries.filter(last_opted_out_at__lt=resubscribed_at)
+    deleted, _ = entries.delete()
     if deleted:
         logger.info("Lifted the suppression of %s", mask_phone(number))
     return bool(deleted)

@@ -183,24 +183,46 @@ def apply_event(event: Event, event_pk: int) -> tuple[str, str, str]:
     if event.type == UNSUBSCRIBED:
         # An opt-out is honoured however late it arrives.
         services.suppress(
-            number, SuppressionReason.WEBHOOK, source=f"webhook event #{event_pk} ({event.type})"
+            number,
+            SuppressionReason.WEBHOOK,
+            source=f"webhook event #{event_pk} ({event.type})",
+            at=event.occurred_at,
         )
         return number, WebhookOutcome.SUPPRESSED, "The number is on the suppression list."
     return (number, *_lift(number, event))
 
 
 def _lift(number: str, event: Event) -> tuple[str, str]:
-    """Lift a suppression for sms.subscribed, unless the event is older than what it would undo."""
+    """Lift a suppression for sms.subscribed, unless the event is older than what it would undo.
+
+    It is compared with the latest opt-out seen for the number (a later unsubscribe or refusal
+    included), not with when the entry was made: an old opt-in must not undo a newer opt-out.
+    """
     suppression = Suppression.objects.filter(number=number).first()
     if suppression is None:
         return WebhookOutcome.IGNORED, "The number was not suppressed."
     if suppression.reason == SuppressionReason.MANUAL:
         return WebhookOutcome.IGNORED, "Kept: the number was suppressed by hand."
+    if event.occurred_at is None:
+        return (
+            WebhookOutcome.IGNORED,
+            'Kept: the event has no "timestamp", so it cannot be shown to be newer than the '
+            "opt-out.",
+        )
     max_age = timedelta(seconds=conf.webhook_max_age())
-    if event.occurred_at is not None and event.occurred_at < timezone.now() - max_age:
+    if event.occurred_at < timezone.now() - max_age:
         return WebhookOutcome.IGNORED, f"Kept: the event is older than {max_age} (a replay?)."
-    if event.occurred_at is not None and event.occurred_at <= suppression.created_at:
-        return WebhookOutcome.IGNORED, "Kept: the suppression is newer than the event."
-    services.lift_suppression(number)
+    latest = suppression.last_opted_out_at
+    if event.occurred_at <= latest:
+        return (
+            WebhookOutcome.IGNORED,
+            "Kept: the suppression is newer than the event (latest opt-out "
+            f"{latest.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC).",
+        )
+    if not services.lift_suppression(number, resubscribed_at=event.occurred_at):
+        return (
+            WebhookOutcome.IGNORED,
+            "Not lifted: the entry changed meanwhile (a newer opt-out, or removed by hand).",
+        )
     logger.info("Webhook resubscribed %s", mask_phone(number))
     return WebhookOutcome.LIFTED, f"Lifted a suppression ({suppression.reason})."

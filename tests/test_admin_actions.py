@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.paginator import EmptyPage
@@ -55,6 +57,25 @@ def _action(client: Client, action: str, messages: list[OutboundMessage], **extr
     return client.post(reverse(CHANGELIST), data, follow=True)
 
 
+def _token(page) -> str:
+    """The token a rendered resend form carries (see admin/form_tokens.py)."""
+    found = re.search(r'name="token" value="([0-9a-f]{32})"', page.content.decode())
+    assert found is not None
+    return found.group(1)
+
+
+def _resend_confirmed(client: Client, messages: list[OutboundMessage]):
+    """Open the resend action's confirmation page and press "Yes, resend" on it."""
+    token = _token(_action(client, "resend_selected", messages))
+    return _action(client, "resend_selected", messages, post="yes", token=token)
+
+
+def _press_resend(client: Client, message: OutboundMessage, **kwargs):
+    """Open a message's page and press its Resend button."""
+    token = _token(client.get(_url("change", message)))
+    return client.post(_url("resend", message), {"token": token}, **kwargs)
+
+
 # ----------------------------------------------------------------- resend
 
 
@@ -70,7 +91,7 @@ def test_resend_action_asks_first_then_resends_each_final_message(sender_client)
     assert b"already delivered" in confirmation.content
     assert OutboundMessage.objects.count() == 4
 
-    done = _action(sender_client, "resend_selected", chosen, post="yes")
+    done = _action(sender_client, "resend_selected", chosen, post="yes", token=_token(confirmation))
     assert b"Resent 3 texts." in done.content
     assert b"Skipped 1 still queued" in done.content
     copies = OutboundMessage.objects.filter(resent_from__isnull=False)
@@ -80,7 +101,7 @@ def test_resend_action_asks_first_then_resends_each_final_message(sender_client)
 
 def test_resend_button_makes_a_linked_copy_and_opens_it(sender_client):
     failed = _message(Status.FAILED, last_error="Subscriber not found")
-    response = sender_client.post(_url("resend", failed))
+    response = _press_resend(sender_client, failed)
     copy = OutboundMessage.objects.get(resent_from=failed)
     assert response.status_code == 302
     assert response["Location"] == _url("change", copy)
@@ -91,8 +112,88 @@ def test_resend_button_makes_a_linked_copy_and_opens_it(sender_client):
 
 def test_resend_button_refuses_a_message_still_queued(sender_client):
     queued = _message(Status.QUEUED)
-    response = sender_client.post(_url("resend", queued), follow=True)
+    response = sender_client.post(_url("resend", queued), {"token": "t1"}, follow=True)
     assert b"still queued" in response.content
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_pressing_resend_twice_on_the_same_page_sends_once(
+    sender_client, django_capture_on_commit_callbacks
+):
+    failed = _message(Status.FAILED)
+    token = _token(sender_client.get(_url("change", failed)))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sender_client.post(_url("resend", failed), {"token": token}, follow=True)
+        again = sender_client.post(_url("resend", failed), {"token": token}, follow=True)
+    copy = OutboundMessage.objects.get(resent_from=failed)
+    assert first.redirect_chain[0][0] == again.redirect_chain[0][0] == _url("change", copy)
+    [said] = [str(m) for m in again.context["messages"]]
+    assert said == (
+        f"Text #{failed.pk} was already resent as #{copy.pk} from this page; it was not sent again."
+    )
+    assert copy.idempotency_key == f"admin-resend:{token}:{failed.pk}"
+    assert len(locmem.outbox) == 1
+
+
+def test_the_resend_button_carries_a_new_token_each_time_the_page_is_shown(sender_client):
+    failed = _message(Status.FAILED)
+    page = sender_client.get(_url("change", failed))
+    assert _token(page) != _token(sender_client.get(_url("change", failed)))
+    assert b'class="attentive-tool attentive-resend" data-once' in page.content
+    _press_resend(sender_client, failed)
+    _press_resend(sender_client, failed)  # pressed again on a reloaded page: a deliberate resend
+    assert OutboundMessage.objects.filter(resent_from=failed).count() == 2
+
+
+@pytest.mark.parametrize("token", [None, "", "x" * 65, "a:b"])
+def test_resend_without_a_usable_token_sends_nothing_and_says_why(sender_client, token):
+    failed = _message(Status.FAILED)
+    data = {} if token is None else {"token": token}
+    response = sender_client.post(_url("resend", failed), data, follow=True)
+    assert response.redirect_chain[-1][0] == _url("change", failed)
+    [said] = [str(m) for m in response.context["messages"]]
+    assert (
+        said == f"Text #{failed.pk} was not resent: the page was out of date. Press Resend again."
+    )
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_confirming_the_resend_action_twice_sends_once(sender_client):
+    failed = [_message(Status.FAILED, to=f"+1201555012{n}") for n in range(3)]
+    confirmation = _action(sender_client, "resend_selected", failed)
+    assert b'value="Yes, resend" data-once' in confirmation.content
+    token = _token(confirmation)
+    first = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    again = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    assert "Resent 3 texts." in str(list(first.context["messages"])[0])
+    assert [str(m) for m in again.context["messages"]] == [
+        "All 3 texts were already resent from this page; nothing was sent twice."
+    ]
+    copies = OutboundMessage.objects.filter(resent_from__isnull=False)
+    assert copies.count() == 3
+    assert {c.idempotency_key for c in copies} == {f"admin-resend:{token}:{m.pk}" for m in failed}
+
+
+def test_a_resubmitted_confirmation_with_more_texts_resends_only_the_new_ones(sender_client):
+    failed = [_message(Status.FAILED, to=f"+1201555012{n}") for n in range(3)]
+    token = _token(_action(sender_client, "resend_selected", failed[:2]))
+    _action(sender_client, "resend_selected", failed[:2], post="yes", token=token)
+    again = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    said = [str(m) for m in again.context["messages"]]
+    assert said[0] == (
+        "2 of these texts were already resent from this page; they were not sent again."
+    )
+    assert said[1].startswith("Resent 1 text.")
+    assert OutboundMessage.objects.filter(resent_from__isnull=False).count() == 3
+
+
+@pytest.mark.parametrize("token", [None, "", "x" * 65])
+def test_a_resend_confirmation_without_a_usable_token_is_shown_again(sender_client, token):
+    failed = _message(Status.FAILED)
+    extra = {"post": "yes"} if token is None else {"post": "yes", "token": token}
+    response = _action(sender_client, "resend_selected", [failed], **extra)
+    assert b"Send 1 text again" in response.content
+    assert _token(response)
     assert OutboundMessage.objects.count() == 1
 
 
@@ -367,7 +468,7 @@ def test_resend_action_resends_the_rest_and_names_each_text_it_could_not(sender_
     OutboundMessage.objects.filter(pk=braces.pk).update(body="Hi {name}, your order shipped")
     also_good = _message(Status.SENT, to="+12015550123")
 
-    done = _action(sender_client, "resend_selected", [good, braces, also_good], post="yes")
+    done = _resend_confirmed(sender_client, [good, braces, also_good])
     assert done.status_code == 200
     content = done.content.decode()
     assert "Resent 2 texts." in content
@@ -378,7 +479,7 @@ def test_resend_action_resends_the_rest_and_names_each_text_it_could_not(sender_
 
 def test_resend_action_lists_many_refusals_briefly(sender_client):
     broken = [_message(Status.FAILED, to=f"bad number {n}") for n in range(12)]
-    done = _action(sender_client, "resend_selected", broken, post="yes")
+    done = _resend_confirmed(sender_client, broken)
     shown = [str(m) for m in done.context["messages"]]
     assert len(shown) == 11  # ten reasons, then the rest by id
     assert shown[0].startswith(f"Not resent: #{broken[0].pk}. 'bad number 0' is not")
@@ -393,7 +494,7 @@ def test_resend_button_shows_why_a_text_can_no_longer_be_sent(sender_client, att
     attentive(BACKEND=TEXT_SEND)
     braces = _message(Status.FAILED)
     OutboundMessage.objects.filter(pk=braces.pk).update(body="Hi {name}")
-    response = sender_client.post(_url("resend", braces), follow=True)
+    response = _press_resend(sender_client, braces, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == _url("change", braces)
     [message] = response.context["messages"]
@@ -408,12 +509,12 @@ def test_resend_action_hands_delivery_to_the_queue_in_one_bulk(
 
     failed = [_message(Status.FAILED, to=f"+1201555012{n}") for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
-        _action(sender_client, "resend_selected", failed, post="yes")
+        _resend_confirmed(sender_client, failed)
     assert locmem.outbox == []  # the ImmediateBackend did not send them inside the request
     copies = OutboundMessage.objects.filter(resent_from__isnull=False)
     assert {c.status for c in copies} == {Status.QUEUED}
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        _action(sender_client, "resend_selected", failed, post="yes")
+        _resend_confirmed(sender_client, failed)  # a new confirmation: a second resend
     assert DBTaskResult.objects.count() == 1  # one bulk delivery for the three copies

@@ -25,6 +25,7 @@ from django_attentive.api.throttling import AttentiveRateThrottle
 from django_attentive.api.views import MessageViewSet
 from django_attentive.backends import locmem
 from django_attentive.exceptions import InvalidMessage
+from django_attentive.keys import fitting
 from django_attentive.models import OutboundMessage, SendAttempt, Source, Status
 from django_attentive.services import deliver
 from django_attentive.validation import validate_message
@@ -575,7 +576,28 @@ def key_request(user_pk: object, key: str) -> SimpleNamespace:
 def test_ordinary_keys_are_stored_as_given():
     request = key_request(7, "order-1001-shipped")
     assert stored_key(request) == "api:7:order-1001-shipped"
-    assert stored_key(request, operation=":resend:12") == "api:7:order-1001-shipped:resend:12"
+    assert stored_key(request, operation="resend:12") == "api:7:order-1001-shipped resend:12"
+
+
+def test_a_create_key_never_meets_a_resend_key(api):
+    """A client key may contain ':' but never a space, the resend scope's separator."""
+    original = sent_message("Shipped")
+    text = post(api, TEXT, **{"Idempotency-Key": f"k:resend:{original.pk}"}).json()
+    response = api.post(detail(original.pk, "resend"), HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
+    assert response.json()["id"] != text["id"]
+    assert (response.json()["resentFrom"], response.json()["body"]) == (original.pk, "Shipped")
+    assert OutboundMessage.objects.filter(resent_from=original).count() == 1
+
+
+@pytest.mark.parametrize("user_pk", [7, "u" * 150], ids=["as-given", "hashed"])
+def test_stored_create_and_resend_keys_differ_as_given_or_hashed(user_pk):
+    key = "k" * 100
+    create = stored_key(key_request(user_pk, f"{key}:resend:12"))
+    assert create == fitting(f"api:{user_pk}:{key}:resend:12", "api")  # create keys unchanged
+    assert create.startswith("api:sha256:") == (user_pk != 7)
+    assert stored_key(key_request(user_pk, key), operation="resend:12") != create
 
 
 @pytest.mark.parametrize(
@@ -583,7 +605,7 @@ def test_ordinary_keys_are_stored_as_given():
     [uuid.UUID("6f1c2a9e-8d4b-4c3a-9e2f-1a2b3c4d5e6f"), "u" * 150, 2**63 - 1],
     ids=["uuid", "150-char-string", "largest-bigint"],
 )
-@pytest.mark.parametrize("operation", ["", f":resend:{2**63 - 1}"], ids=["send", "resend"])
+@pytest.mark.parametrize("operation", ["", f"resend:{2**63 - 1}"], ids=["send", "resend"])
 def test_stored_keys_always_fit_the_column(user_pk, operation):
     request = key_request(user_pk, "k" * 200)
     key = stored_key(request, operation=operation)
@@ -596,7 +618,7 @@ def test_stored_keys_always_fit_the_column(user_pk, operation):
 
 def test_a_hashed_key_still_tells_operations_apart():
     request = key_request(uuid.uuid4(), "k" * 200)
-    keys = {stored_key(request, operation=f":resend:{pk}") for pk in (10**7, 10**7 + 1)}
+    keys = {stored_key(request, operation=f"resend:{pk}") for pk in (10**7, 10**7 + 1)}
     assert len(keys) == 2
     assert all(key.startswith("api:sha256:") for key in keys)
 
@@ -647,6 +669,31 @@ def test_user_with_only_the_needed_permission_is_let_in(method, url, needed):
     message = send_message("+12015550123", "Hi") if "cancel" in url else sent_message()
     client = client_for(make_user("clerk", needed))
     assert call(client, method, url, message).status_code in (200, 201)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"), [(m, u) for m, u, needed in ENDPOINTS if needed == "send_message"]
+)
+def test_a_sender_who_may_not_read_is_answered_only_id_and_status(method, url):
+    """Reading a text needs view_outboundmessage, also through the answer to an action."""
+    message = send_message("+12015550123", "Secret") if "cancel" in url else sent_message("Secret")
+    response = call(client_for(make_user("clerk", "send_message")), method, url, message)
+    assert response.status_code in (200, 201)
+    data = response.json()
+    assert set(data) == {"id", "status"}
+    stored = OutboundMessage.objects.get(pk=data["id"])
+    assert data["status"] == stored.status
+    assert "Secret" not in response.content.decode()
+    assert "+12015550123" not in response.content.decode()
+
+
+def test_a_replay_for_a_sender_who_may_not_read_is_answered_only_id_and_status():
+    clerk = client_for(make_user("clerk", "send_message"))
+    first = post(clerk, TEXT, **{"Idempotency-Key": "k1"})
+    again = post(clerk, TEXT, **{"Idempotency-Key": "k1"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.json() == {"id": again.json()["id"], "status": "queued"}
+    assert set(again.json()) == {"id", "status"}
 
 
 def test_superuser_may_do_everything():

@@ -182,6 +182,23 @@ def test_resend_many_resends_the_rest_and_reports_each_refusal(
     assert locmem.outbox == []  # like send_bulk: never sent inside the caller
 
 
+def test_resend_many_with_a_key_prefix_makes_each_copy_once(django_capture_on_commit_callbacks):
+    from django_attentive.services import resend_many
+
+    failed = [
+        OutboundMessage.objects.create(to=f"+1201555012{n}", body="Hi", status=Status.FAILED)
+        for n in range(2)
+    ]
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        first = resend_many(failed, key_prefix="admin-resend:t1")
+    with django_capture_on_commit_callbacks(execute=True) as again_scheduled:
+        again = resend_many(failed, key_prefix="admin-resend:t1")
+    assert [c.pk for c in again.copies] == [c.pk for c in first.copies]
+    assert [c.idempotency_key for c in first.copies] == [f"admin-resend:t1:{m.pk}" for m in failed]
+    assert (len(scheduled), len(again_scheduled)) == (1, 0)
+    assert OutboundMessage.objects.count() == 4
+
+
 def test_cancel_stops_a_queued_message(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         message = send_message("+12015550123", "Hi")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from django_attentive import resend, send_message
 from django_attentive import services as services_module
-from django_attentive.backends import locmem
+from django_attentive.backends import get_backend, locmem
 from django_attentive.models import (
     OutboundMessage,
     SendAttempt,
@@ -34,6 +34,11 @@ from django_attentive.services import (
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+12015550123"
+
+
+def deliver_started(message: OutboundMessage) -> None:
+    """Make the request of a message already ``sending`` and record its answer."""
+    services_module.attempt(message, backend=get_backend())
 
 
 def send_now(capture, *args, **kwargs) -> OutboundMessage:
@@ -241,6 +246,41 @@ def test_suppress_keeps_the_first_entry_and_normalizes_the_number():
     assert first.pk == again.pk
     assert Suppression.objects.get().source == "first"
     assert Suppression.objects.get().number == NUMBER
+
+
+def test_suppress_again_moves_the_latest_opt_out_forward_never_back():
+    first = suppress(NUMBER, SuppressionReason.OPTED_OUT)
+    later = timezone.now() + timedelta(minutes=1)
+    assert suppress(NUMBER, SuppressionReason.WEBHOOK, at=later).last_opted_out_at == later
+    suppress(NUMBER, SuppressionReason.WEBHOOK, at=later - timedelta(hours=1))
+    entry = Suppression.objects.get()
+    assert (entry.reason, entry.created_at, entry.last_opted_out_at) == (
+        SuppressionReason.OPTED_OUT,
+        first.created_at,
+        later,
+    )
+
+
+def test_lift_for_a_resubscribe_keeps_an_entry_with_a_newer_opt_out():
+    entry = suppress(NUMBER, SuppressionReason.WEBHOOK)
+    assert lift_suppression(NUMBER, resubscribed_at=entry.last_opted_out_at) is False
+    assert lift_suppression(NUMBER, resubscribed_at=timezone.now() - timedelta(hours=1)) is False
+    assert Suppression.objects.exists()
+    assert lift_suppression(NUMBER, resubscribed_at=timezone.now() + timedelta(seconds=1))
+    assert not Suppression.objects.exists()
+
+
+@responses.activate
+def test_a_refusal_of_a_listed_number_moves_its_latest_opt_out(http_backend):
+    responses.post(http_backend, json={"message": "Subscriber is opted-out"}, status=400)
+    OutboundMessage.objects.create(to=NUMBER, body="Sale")
+    [in_flight] = start(claim_batch(1))
+    entry = suppress(NUMBER, SuppressionReason.WEBHOOK, at=timezone.now() - timedelta(hours=1))
+    before = timezone.now()
+    deliver_started(in_flight)
+    refreshed = Suppression.objects.get()
+    assert (refreshed.pk, refreshed.reason) == (entry.pk, SuppressionReason.WEBHOOK)
+    assert refreshed.last_opted_out_at >= before
 
 
 def test_suppress_refuses_an_unknown_reason_or_a_bad_number():

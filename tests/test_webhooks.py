@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import responses
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -15,15 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_attentive import send_message
+from django_attentive.backends import get_backend
 from django_attentive.checks import check_settings
 from django_attentive.models import (
+    OutboundMessage,
     Status,
     Suppression,
     SuppressionReason,
     WebhookEvent,
     WebhookOutcome,
 )
-from django_attentive.services import suppress
+from django_attentive.services import attempt, claim_batch, start, suppress
 from django_attentive.webhooks import SIGNATURE_HEADER, signature_for, verify_signature
 
 pytestmark = pytest.mark.django_db
@@ -215,13 +218,79 @@ def test_a_late_opt_out_is_still_honoured(attentive):
 
 
 def test_subscribe_lifts_a_webhook_or_refusal_suppression_but_not_a_manual_one():
-    suppress(NUMBER, SuppressionReason.NOT_FOUND)
-    suppress("+12015550100", SuppressionReason.MANUAL)
-    Suppression.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    suppress(NUMBER, SuppressionReason.NOT_FOUND, at=timezone.now() - timedelta(hours=1))
+    suppress("+12015550100", SuppressionReason.MANUAL, at=timezone.now() - timedelta(hours=1))
     assert post(event("sms.subscribed")).json() == {"detail": "lifted"}
     kept = post(event("sms.subscribed", phone="+12015550100"))
     assert kept.json() == {"detail": "ignored"}
     assert list(Suppression.objects.values_list("number", flat=True)) == ["+12015550100"]
+
+
+def listed_minutes_ago(minutes: float, reason: str = SuppressionReason.OPTED_OUT) -> Suppression:
+    """An entry made ``minutes`` ago, as a refusal or an event then would have made it."""
+    then = timezone.now() - timedelta(minutes=minutes)
+    entry = suppress(NUMBER, reason, source="Attentive answered 400 to text #1")
+    Suppression.objects.filter(pk=entry.pk).update(created_at=then, last_opted_out_at=then)
+    entry.refresh_from_db()
+    return entry
+
+
+def test_a_subscribe_older_than_a_later_unsubscribe_does_not_lift():
+    """Opted out (T0), resubscribed (T1, delayed), unsubscribed (T2, arrives first)."""
+    listed_minutes_ago(3)
+    assert post(event(id="e2", timestamp=now_ms(minutes=1))).json() == {"detail": "suppressed"}
+    late = post(event("sms.subscribed", id="e1", timestamp=now_ms(minutes=2)))
+    assert late.json() == {"detail": "ignored"}
+    assert Suppression.objects.filter(number=NUMBER).exists()
+    assert "newer than the event" in WebhookEvent.objects.get(outcome="ignored").detail
+
+
+def test_a_later_unsubscribe_keeps_the_first_entry_and_moves_its_latest_opt_out():
+    entry = listed_minutes_ago(3)
+    unsubscribed_at = now_ms(minutes=1)
+    post(event(timestamp=unsubscribed_at))
+    again = Suppression.objects.get()
+    assert (again.pk, again.reason, again.created_at) == (
+        entry.pk,
+        SuppressionReason.OPTED_OUT,
+        entry.created_at,
+    )
+    assert again.last_opted_out_at.timestamp() * 1000 == pytest.approx(unsubscribed_at, abs=1)
+    # An older unsubscribe arriving late does not move it back.
+    post(event(timestamp=now_ms(minutes=2)))
+    assert Suppression.objects.get().last_opted_out_at == again.last_opted_out_at
+
+
+@responses.activate
+def test_a_subscribe_older_than_a_later_refusal_does_not_lift(http_backend):
+    """A text already in flight when the number was listed is refused by Attentive later."""
+    responses.post(http_backend, json={"message": "Subscriber is opted-out"}, status=400)
+    OutboundMessage.objects.create(to=NUMBER, body="Sale")
+    [in_flight] = start(claim_batch(1))
+    listed_minutes_ago(3)
+    attempt(in_flight, backend=get_backend())  # refused now: the entry knows a later opt-out
+    response = post(event("sms.subscribed", timestamp=now_ms(minutes=2)))
+    assert response.json() == {"detail": "ignored"}
+    assert Suppression.objects.filter(number=NUMBER).exists()
+
+
+def test_a_subscribe_after_a_late_arriving_unsubscribe_lifts_it():
+    """The unsubscribe's own time counts, not when it arrived: the customer's last word wins."""
+    assert post(event(timestamp=now_ms(minutes=10))).json() == {"detail": "suppressed"}
+    assert post(event("sms.subscribed", timestamp=now_ms(minutes=5))).json() == {"detail": "lifted"}
+    assert not Suppression.objects.exists()
+
+
+def test_a_subscribe_without_a_timestamp_does_not_lift():
+    listed_minutes_ago(60, SuppressionReason.WEBHOOK)
+    subscribed = event("sms.subscribed")
+    del subscribed["timestamp"]
+    response = post(subscribed)
+    assert (response.status_code, response.json()) == (200, {"detail": "ignored"})
+    stored = WebhookEvent.objects.get()
+    assert stored.occurred_at is None
+    assert '"timestamp"' in stored.detail
+    assert Suppression.objects.filter(number=NUMBER).exists()
 
 
 def test_subscribe_for_a_number_not_on_the_list_is_ignored():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -45,6 +44,7 @@ from ..validation import (
     normalize_phone,
     transport_forbidden_characters,
 )
+from . import form_tokens
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -54,7 +54,6 @@ MAX_RECIPIENTS = 10_000
 MAX_ENTRIES = 5 * MAX_RECIPIENTS
 PREVIEW_NUMBERS = 20
 SEPARATORS = re.compile(r"[,;]")
-TOKEN = re.compile(r"[\w-]{1,64}", re.ASCII)
 
 
 def message_template_model() -> type[models.Model] | None:
@@ -194,8 +193,7 @@ class ComposeForm(forms.Form):
 
     def clean_token(self) -> str:
         # One that can't be part of a key (hand-made, truncated) gets a fresh confirmation page.
-        token = self.cleaned_data["token"]
-        return token if TOKEN.fullmatch(token) else ""
+        return form_tokens.usable(self.cleaned_data["token"])
 
     def clean_body(self) -> str:
         # Browsers submit CRLF; the live counter (and Attentive) see LF.
@@ -285,7 +283,7 @@ def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not model_admin.has_send_permission(request):
         raise PermissionDenied
     if request.method != "POST":
-        initial = {"token": uuid.uuid4().hex, "recipients": request.GET.get("to", "")}
+        initial = {"token": form_tokens.new_token(), "recipients": request.GET.get("to", "")}
         if request.GET.get("template"):
             initial["template"] = request.GET["template"]
         return _render_compose(model_admin, request, ComposeForm(initial=initial))
@@ -342,7 +340,7 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
         message = services.send_message(
             number, data["body"], idempotency_key=f"{key}:{number}", **common
         )
-        if message.created_at < started:
+        if form_tokens.queued_before(message, started):
             messages.warning(
                 request,
                 f"Text #{message.pk} to {message.to} was already queued from this page; "
@@ -355,7 +353,7 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[message.pk]))
     created = services.send_bulk(form.numbers, data["body"], idempotency_key=key, **common)
     pks = [message.pk for message in created]
-    new = [message for message in created if message.created_at >= started]
+    new = [message for message in created if not form_tokens.queued_before(message, started)]
     _report_bulk(request, len(created), new)
     query = {
         "source__exact": Source.ADMIN,
@@ -441,7 +439,7 @@ def _render_preview(
         transactional=data["transactional"],
         send_at=data["send_at"],
         template=form.template_object,
-        token=data["token"] or uuid.uuid4().hex,
+        token=data["token"] or form_tokens.new_token(),
     )
     return TemplateResponse(
         request, "admin/django_attentive/outboundmessage/compose_confirm.html", context

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,6 +24,7 @@ from ..exceptions import AttentiveError, InvalidMessage
 from ..health import token_refused_at
 from ..models import OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
+from . import form_tokens
 from .compose import compose_view
 from .pagination import LargeTablePaginator
 
@@ -30,6 +32,11 @@ from .pagination import LargeTablePaginator
 RESEND_LIMIT = 1000
 # Distinct reasons listed after a resend; texts refused for further reasons are listed by id.
 REFUSAL_LINES = 10
+
+
+def resend_key_prefix(token: str) -> str:
+    """The idempotency key prefix of a resend form's copies; each adds ``:<original pk>``."""
+    return f"admin-resend:{token}"
 
 
 class ReadOnlyAdminMixin:
@@ -285,6 +292,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 attempts=[_attempt_row(a) for a in message.send_attempts.order_by("started_at")],
                 resends=list(message.resends.order_by("pk").values_list("pk", "status")),
                 can_resend=can_send and message.status in services.FINAL_STATUSES,
+                resend_token=form_tokens.new_token(),
                 can_cancel=can_send and message.status == Status.QUEUED,
                 resend_url=reverse(self._url_name("resend"), args=[message.pk]),
                 cancel_url=reverse(self._url_name("cancel"), args=[message.pk]),
@@ -306,12 +314,33 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def resend_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         message = self._message_or_404(request, object_id)
+        page = HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
+        token = form_tokens.usable(request.POST.get(form_tokens.FIELD))
+        if not token:
+            # A resubmission of it could not be recognised: the reloaded page has a token.
+            messages.warning(
+                request,
+                f"Text #{message.pk} was not resent: the page was out of date. Press Resend again.",
+            )
+            return page
+        started = timezone.now()
         try:
-            copy = services.resend(message, by=request.user)
+            copy = services.resend(
+                message,
+                by=request.user,
+                idempotency_key=f"{resend_key_prefix(token)}:{message.pk}",
+            )
         except AttentiveError as exc:
             messages.error(request, f"Text #{message.pk} was not resent: {_reason(exc)}")
-            return HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
-        messages.success(request, f"Resent text #{message.pk} as #{copy.pk}.")
+            return page
+        if form_tokens.queued_before(copy, started):
+            messages.warning(
+                request,
+                f"Text #{message.pk} was already resent as #{copy.pk} from this page; "
+                "it was not sent again.",
+            )
+        else:
+            messages.success(request, f"Resent text #{message.pk} as #{copy.pk}.")
         return HttpResponseRedirect(reverse(self._url_name("change"), args=[copy.pk]))
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -337,7 +366,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         selected = list(queryset.order_by("pk"))
         resendable = [m for m in selected if m.status in services.FINAL_STATUSES]
         pending = [m for m in selected if m.status not in services.FINAL_STATUSES]
-        if request.POST.get("post") != "yes":
+        token = form_tokens.usable(request.POST.get(form_tokens.FIELD))
+        # Without a token a resubmission could not be recognised: confirm once more, with one.
+        if request.POST.get("post") != "yes" or not token:
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
@@ -348,15 +379,24 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "queryset": selected,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 "media": self.media,
+                "token": form_tokens.new_token(),
             }
             return TemplateResponse(
                 request,
                 "admin/django_attentive/outboundmessage/resend_confirmation.html",
                 context,
             )
-        resends = services.resend_many(resendable, by=request.user)
-        if resends.copies:
-            count = len(resends.copies)
+        started = timezone.now()
+        resends = services.resend_many(
+            resendable, by=request.user, key_prefix=resend_key_prefix(token)
+        )
+        earlier = sum(form_tokens.queued_before(copy, started) for copy in resends.copies)
+        if earlier:
+            self.message_user(
+                request, _already_resent(earlier, len(resends.copies)), messages.WARNING
+            )
+        if len(resends.copies) > earlier:
+            count = len(resends.copies) - earlier
             resent = ngettext("Resent %(count)s text.", "Resent %(count)s texts.", count) % {
                 "count": count
             }
@@ -399,6 +439,21 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 f"Left {skipped} alone: only queued texts can be cancelled.",
                 messages.WARNING,
             )
+
+
+def _already_resent(earlier: int, total: int) -> str:
+    """What a resubmitted resend confirmation says about the copies its first submission made."""
+    if earlier == total:
+        return ngettext(
+            "This text was already resent from this page; it was not sent again.",
+            "All %(count)s texts were already resent from this page; nothing was sent twice.",
+            total,
+        ) % {"count": f"{total:,}"}
+    return ngettext(
+        "%(count)s of these texts was already resent from this page; it was not sent again.",
+        "%(count)s of these texts were already resent from this page; they were not sent again.",
+        earlier,
+    ) % {"count": f"{earlier:,}"}
 
 
 def _reason(error: AttentiveError) -> str:

@@ -33,10 +33,10 @@ class SuppressionForm(forms.ModelForm):
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
     form = SuppressionForm
-    list_display = ["number", "reason", "source", "created_at"]
+    list_display = ["number", "reason", "source", "created_at", "last_opted_out_at"]
     list_filter = ["reason", "created_at"]
     search_fields = ["=number"]
-    readonly_fields = ["source", "created_at"]
+    readonly_fields = ["source", "created_at", "last_opted_out_at"]
     actions = ["delete_selected"]
 
     def _can_send(self, request: HttpRequest) -> bool:

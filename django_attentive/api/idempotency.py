@@ -13,16 +13,20 @@ from .exceptions import IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,200}")
+# Never in a client key (KEY has no space), so "<key> <operation>" is never another's "<key>".
+OPERATION_SEPARATOR = " "
 COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")
 
 
 def stored_key(request: Request, *, operation: str = "") -> str | None:
     """The key as stored on the message, namespaced per user so two users' keys never meet.
 
-    ``operation`` (``":resend:12"``) names what the key does, so one key used on two texts
-    makes two copies. A key that would not fit the column (a UUID or string user pk with a
-    long client key) is stored as ``api:sha256:`` and the hash of the whole: the same request
-    always gives the same stored key, and it is never a database error.
+    ``operation`` (``"resend:12"``) names what the key does, so one key used on two texts
+    makes two copies; it follows the client's key after a space, which no client key holds,
+    so no create key (``api:<user>:<key>``, unchanged) can equal it. A key that would not fit
+    the column (a UUID or string user pk with a long client key) is stored as
+    ``api:sha256:`` and the hash of the whole: the same request always gives the same stored
+    key, and it is never a database error.
     """
     key = request.headers.get(HEADER)
     if key is None:
@@ -36,7 +40,8 @@ def stored_key(request: Request, *, operation: str = "") -> str | None:
                 ]
             }
         )
-    return fitting(f"api:{request.user.pk}:{key}{operation}", "api")
+    scoped = f"{key}{OPERATION_SEPARATOR}{operation}" if operation else key
+    return fitting(f"api:{request.user.pk}:{scoped}", "api")
 
 
 def ensure_same_text(message: OutboundMessage, clean: dict[str, object]) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 VIEW_PERMISSION = "django_attentive.view_outboundmessage"
 SEND_PERMISSION = "django_attentive.send_message"
@@ -24,3 +29,8 @@ class MessagePermission(BasePermission):
             return True
         self.message = f"You need the {needed} permission to do this."
         return False
+
+
+def may_view(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether answers may show a text's content, not just that the action was done."""
+    return user.has_perm(VIEW_PERMISSION)

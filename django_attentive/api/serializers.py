@@ -151,6 +151,15 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MessageReceiptSerializer(serializers.ModelSerializer):
+    """What send, resend and cancel answer to a user who may send but not read texts."""
+
+    class Meta:
+        model = OutboundMessage
+        fields = ["id", "status"]
+        read_only_fields = fields
+
+
 class SendAttemptSerializer(serializers.ModelSerializer):
     """One HTTP attempt from the send log."""
 

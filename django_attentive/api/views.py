@@ -19,11 +19,12 @@ from .exceptions import Conflict
 from .filters import MessageFilterSerializer, filter_messages
 from .pagination import MessageCursorPagination
 from .parsers import JSONParser
-from .permissions import MessagePermission
+from .permissions import MessagePermission, may_view
 from .schema import extend_schema, idempotency_parameter, response
 from .serializers import (
     MessageCreateSerializer,
     MessageDetailSerializer,
+    MessageReceiptSerializer,
     MessageSerializer,
     api_errors,
 )
@@ -35,6 +36,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 PROBLEMS = response("Per-field problems: {field: [messages]}, in the admin's words.")
+SHOWN = (
+    " Without view_outboundmessage only its id and status: reading a text needs that "
+    "permission, whoever sent it."
+)
 NOT_FOUND = response("No text with this id.", ErrorSerializer)
 
 
@@ -98,7 +103,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         parameters=idempotency_parameter(),
         request=MessageCreateSerializer,
         responses={
-            201: MessageSerializer,
+            201: response(f"The text.{SHOWN}", MessageSerializer),
             400: PROBLEMS,
             422: response("The Idempotency-Key was used for different content.", ErrorSerializer),
         },
@@ -119,7 +124,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         if key is not None:
             # Also catches a concurrent request that stored the key first.
             idempotency.ensure_same_text(message, clean)
-        return _created(message, replayed=replayed)
+        return _created(request, message, replayed=replayed)
 
     def _send(self, request: Request, clean: dict, key: str | None) -> OutboundMessage:
         try:
@@ -142,7 +147,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         description="Queues a copy (``resentFrom`` = this id) of a text that has an outcome.",
         request=None,
         responses={
-            201: MessageSerializer,
+            201: response(f"The new copy.{SHOWN}", MessageSerializer),
             404: NOT_FOUND,
             409: response("The text has no outcome yet.", ErrorSerializer),
         },
@@ -151,7 +156,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     def resend(self, request: Request, pk: str) -> Response:
         original = self.get_object()
         # A key names one operation on one text.
-        key = idempotency.stored_key(request, operation=f":resend:{original.pk}")
+        key = idempotency.stored_key(request, operation=f"resend:{original.pk}")
         copy = OutboundMessage.objects.filter(idempotency_key=key).first() if key else None
         replayed = copy is not None
         if not replayed:
@@ -160,13 +165,13 @@ class MessageViewSet(viewsets.GenericViewSet):
             except AttentiveError as exc:
                 raise Conflict(str(exc)) from None
         copy.refresh_from_db()
-        return _created(copy, replayed=replayed)
+        return _created(request, copy, replayed=replayed)
 
     @extend_schema(
         summary="Stop a queued text",
         request=None,
         responses={
-            200: MessageSerializer,
+            200: response(f"The cancelled text.{SHOWN}", MessageSerializer),
             404: NOT_FOUND,
             409: response("Only queued texts can be cancelled.", ErrorSerializer),
         },
@@ -177,12 +182,16 @@ class MessageViewSet(viewsets.GenericViewSet):
             message = services.cancel(self.get_object())
         except AttentiveError as exc:
             raise Conflict(str(exc)) from None
-        return Response(MessageSerializer(message).data)
+        return Response(_shown(request, message))
 
 
-def _created(message: OutboundMessage, *, replayed: bool) -> Response:
+def _shown(request: Request, message: OutboundMessage) -> dict:
+    """The message as the user may read it: whole, or only its id and status."""
+    serializer = MessageSerializer if may_view(request.user) else MessageReceiptSerializer
+    return serializer(message).data
+
+
+def _created(request: Request, message: OutboundMessage, *, replayed: bool) -> Response:
     """201 with the message; a replayed Idempotency-Key says so in a header."""
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return Response(
-        MessageSerializer(message).data, status=status.HTTP_201_CREATED, headers=headers
-    )
+    return Response(_shown(request, message), status=status.HTTP_201_CREATED, headers=headers)
