@@ -58,3 +58,19 @@ def test_send_attempt_changelist_renders(admin_client, sent_message):
     page = admin_client.get(reverse("admin:django_attentive_sendattempt_changelist"))
     assert page.status_code == 200
     assert b"sent" in page.content.lower()
+
+
+def test_message_page_reads_its_message_once(admin_client, sent_message):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:django_attentive_outboundmessage_change", args=[sent_message.pk])
+    with CaptureQueriesContext(connection) as captured:
+        assert admin_client.get(url).status_code == 200
+    table = OutboundMessage._meta.db_table
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}" WHERE "{table}"."id" =' in q["sql"]
+    ]
+    assert len(reads) == 1, reads

@@ -277,6 +277,17 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        """On a GET, the message page reads its message once, not once here and once in
+        Django's change view."""
+        cached = getattr(request, "_attentive_message", None)
+        if request.method == "GET" and cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        message = super().get_object(request, object_id, from_field)
+        if request.method == "GET":
+            request._attentive_message = message
+        return message
+
     def change_view(
         self,
         request: HttpRequest,
