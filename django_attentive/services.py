@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import OuterRef, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 
 from . import conf, custom_events, dispatch, gate, quiet_hours, retry, signals
@@ -521,6 +522,7 @@ def deliver_many(message_pks: Iterable[int]) -> int:
     for pk in message_pks:
         if not _gate_open():
             break
+        gate.bucket().acquire()  # before the claim: a text is `sending` only while it is sent
         message = claim(pk)
         if message is not None and _gated_attempt(message, backend).outcome == Outcome.SENT:
             sent += 1
@@ -532,6 +534,7 @@ def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundM
     or if Attentive refused the token a moment ago (the message waits, still ``queued``)."""
     if not _gate_open():
         return None
+    gate.bucket().acquire()
     message = claim(message_pk)
     if message is None:
         return None
@@ -546,7 +549,6 @@ def _gate_open() -> bool:
 
 
 def _gated_attempt(message: OutboundMessage, backend: BaseBackend) -> Delivery:
-    gate.bucket().acquire()
     delivery = attempt(message, backend=backend)
     if delivery.outcome == Outcome.AUTH:
         gate.circuit.trip()
@@ -626,14 +628,28 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
         SendAttempt.objects.bulk_create([_attempt_row(report, choice) for report, choice in pairs])
         late = _apply(pairs, now)
         _suppress_rejected([report for report in written if _is_recipient_refusal(report)])
-    deliveries = {}
+        for report in unsent:
+            _release_unsent(report.message, str(report.outcome))
+    # Committed: from here on nothing may raise, or a caller would record these twice.
+    deliveries = {id(report): Delivery(report.message, "") for report in unsent}
     for report, decision in pairs:
         if report.message.pk not in late:
             _announce(report.message, decision, report.outcome)
         deliveries[id(report)] = Delivery(report.message, decision.outcome)
-    for report in unsent:
-        deliveries[id(report)] = Delivery(_release_unsent(report.message, str(report.outcome)), "")
     return [deliveries[id(report)] for report in reports]
+
+
+def _notify(signal: Signal, message: OutboundMessage, **kwargs: object) -> None:
+    """Send ``message_sent`` / ``message_failed``; a receiver that raises is logged, and
+    neither undoes what was recorded nor stops delivery."""
+    for receiver, result in signal.send_robust(sender=OutboundMessage, message=message, **kwargs):
+        if isinstance(result, Exception):
+            logger.error(
+                "A signal receiver (%s) failed for text #%s",
+                getattr(receiver, "__qualname__", receiver),
+                message.pk,
+                exc_info=result,
+            )
 
 
 def _attempt_row(report: SendReport, decision: retry.Decision) -> SendAttempt:
@@ -748,7 +764,7 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
     error = mask_phones_in(decision.error)
     if decision.status == Status.SENT:
         logger.info("Sent text #%s to %s", message.pk, masked)
-        signals.message_sent.send(sender=OutboundMessage, message=message)
+        _notify(signals.message_sent, message)
     elif decision.outcome == Outcome.AUTH:
         logger.warning("Text #%s waits for a working API token: %s", message.pk, error)
     elif decision.status == Status.QUEUED:
@@ -762,7 +778,7 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
         dispatch.schedule_delivery(message.pk, message.next_attempt_at)
     else:
         logger.warning("Text #%s to %s is %s: %s", message.pk, masked, decision.status, error)
-        signals.message_failed.send(sender=OutboundMessage, message=message, error=outcome)
+        _notify(signals.message_failed, message, error=outcome)
 
 
 def recover_expired_claims() -> int:
@@ -779,7 +795,7 @@ def recover_expired_claims() -> int:
             recovered += 1
             if message.status == Status.UNCONFIRMED:
                 error = AmbiguousError(message.last_error)
-                signals.message_failed.send(sender=OutboundMessage, message=message, error=error)
+                _notify(signals.message_failed, message, error=error)
     return recovered
 
 
@@ -852,7 +868,7 @@ def record_failed(
     logger.warning("Text #%s not queued: %s", message.pk, mask_phones_in(reason))
     error = AttentiveError(reason)
     transaction.on_commit(
-        lambda: signals.message_failed.send(sender=OutboundMessage, message=message, error=error),
+        lambda: _notify(signals.message_failed, message, error=error),
         robust=True,
     )
     return message

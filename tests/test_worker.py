@@ -358,3 +358,39 @@ def test_a_text_the_transport_cannot_carry_fails_with_the_reason(attentive, fake
     assert with_braces.status == Status.FAILED
     assert "silently drops" in with_braces.last_error
     assert fake.records() == []
+
+
+def raising_receiver(**kwargs):
+    raise RuntimeError("the shop's receiver is broken")
+
+
+def test_a_receiver_that_raises_does_not_record_a_batch_twice(fake, caplog):
+    from django_attentive import services
+    from django_attentive.signals import message_sent
+
+    pks = queue(3)
+    worker = Worker()
+    reports = [services.transmit(services.claim(pk), backend=worker.backend) for pk in pks]
+    message_sent.connect(raising_receiver, dispatch_uid="broken")
+    try:
+        worker._record(reports)
+    finally:
+        message_sent.disconnect(dispatch_uid="broken")
+    assert SendAttempt.objects.count() == 3
+    assert statuses() == {Status.SENT: 3}
+    failures = [r for r in caplog.records if "signal receiver" in r.getMessage()]
+    assert len(failures) == 3
+    assert "lease ran out" not in caplog.text
+
+
+def test_a_receiver_that_raises_on_recovery_does_not_stop_the_worker(attentive, fake):
+    from django_attentive.signals import message_failed
+
+    lose_a_worker_mid_send(attentive)
+    send_bulk(["+12015559999"], "Still goes out")
+    message_failed.connect(raising_receiver, dispatch_uid="broken")
+    try:
+        drain()
+    finally:
+        message_failed.disconnect(dispatch_uid="broken")
+    assert statuses() == {Status.UNCONFIRMED: 1, Status.SENT: 1}
