@@ -158,11 +158,13 @@ def _insert_once(message: OutboundMessage, *, screened: bool = False) -> Outboun
     number up on the suppression list, and a listed number's new row becomes ``suppressed``:
     an order event costs 2 queries, 3 with its template not yet cached.
     """
-    listed = Subquery(Suppression.objects.filter(number=OuterRef("to")).values("pk")[:1])
     if message.idempotency_key:
         OutboundMessage.objects.bulk_create([message], ignore_conflicts=True)
         rows = OutboundMessage.objects.filter(idempotency_key=message.idempotency_key)
-        stored = (rows.annotate(listed=listed) if screened else rows).get()
+        if screened:
+            listed = Suppression.objects.filter(number=OuterRef("to")).values("pk")[:1]
+            rows = rows.annotate(listed=Subquery(listed))
+        stored = rows.get()
         if stored.created_at != message.created_at or stored.body != message.body:
             return stored  # the key was used before
         message.pk = stored.pk
@@ -280,16 +282,20 @@ def _bulk_key_errors(idempotency_key: str | None) -> dict[str, list[str]]:
 
 
 def _existing_by_key(keys: Iterable[str]) -> dict[str, OutboundMessage]:
-    """The messages holding these idempotency keys, by key, in as few queries as allowed."""
-    wanted = list(keys)
-    size = min(SUPPRESSION_LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
-    found: dict[str, OutboundMessage] = {}
+    """The messages holding these idempotency keys, by key."""
+    return _rows_by(OutboundMessage.objects.all(), "idempotency_key", keys)
+
+
+def _rows_by(queryset: models.QuerySet, field_name: str, values: Iterable[str]) -> dict:
+    """The rows whose ``field_name`` is one of ``values``, by that value, in as few
+    ``IN (...)`` queries as the database allows."""
+    wanted = list(dict.fromkeys(values))
+    size = min(LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
+    found = {}
     for start in range(0, len(wanted), size):
         chunk = wanted[start : start + size]
-        found.update(
-            (m.idempotency_key, m)
-            for m in OutboundMessage.objects.filter(idempotency_key__in=chunk)
-        )
+        rows = queryset.filter(**{f"{field_name}__in": chunk})
+        found.update((getattr(row, field_name), row) for row in rows)
     return found
 
 
@@ -953,19 +959,13 @@ def _payload_for_log(message: OutboundMessage) -> Payload:
 
 # Compliance: the suppression list, quiet hours and retention (issue #7).
 
-SUPPRESSION_LOOKUP_CHUNK = 5000  # numbers per IN (...) query, unless the database allows fewer
+LOOKUP_CHUNK = 5000  # values per IN (...) query, unless the database allows fewer
 PURGE_BATCH_SIZE = 1000
 
 
 def suppressions_for(numbers: Iterable[str]) -> dict[str, Suppression]:
     """The suppression list entries for these E.164 numbers, by number."""
-    wanted = list(dict.fromkeys(numbers))
-    size = min(SUPPRESSION_LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
-    found: dict[str, Suppression] = {}
-    for start in range(0, len(wanted), size):
-        chunk = wanted[start : start + size]
-        found.update((s.number, s) for s in Suppression.objects.filter(number__in=chunk))
-    return found
+    return _rows_by(Suppression.objects.all(), "number", numbers)
 
 
 def suppressed_reason(suppression: Suppression) -> str:
