@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -97,8 +97,13 @@ def gathered_deliveries() -> Iterator[None]:
         yield
     finally:
         _gathered.reset(token)
+    schedule_in_waves(gathered)
+
+
+def schedule_in_waves(deliveries: Iterable[tuple[int, datetime | None]]) -> None:
+    """One bulk delivery per distinct ``run_after`` for these (message pk, run_after) pairs."""
     waves: dict[datetime | None, list[int]] = {}
-    for message_pk, run_after in gathered:
+    for message_pk, run_after in deliveries:
         waves.setdefault(run_after, []).append(message_pk)
     for run_after, message_pks in waves.items():
         schedule_bulk_delivery(message_pks, run_after)

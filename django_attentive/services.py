@@ -265,12 +265,11 @@ def send_bulk(
 
 
 def _schedule_bulk(created: list[OutboundMessage]) -> None:
-    waves: dict[datetime | None, list[int]] = {}
-    for message in created:
-        if message.status == Status.QUEUED:
-            waves.setdefault(message.next_attempt_at, []).append(message.pk)
-    for run_after, pks in waves.items():
-        dispatch.schedule_bulk_delivery(pks, run_after)
+    dispatch.schedule_in_waves(
+        (message.pk, message.next_attempt_at)
+        for message in created
+        if message.status == Status.QUEUED
+    )
 
 
 def _bulk_key_errors(idempotency_key: str | None) -> dict[str, list[str]]:
