@@ -1,23 +1,66 @@
-"""Text your shop's customers through Attentive.
+"""Text your shop's customers through Attentive: the public Python API.
 
-``send_message``, ``send_bulk``, ``resend`` and ``cancel`` are the Python API.
+Every function users call is importable from here, e.g.
+``from django_attentive import send_message``.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["cancel", "resend", "send_bulk", "send_message"]
+
+# Where each public function lives. They are imported on first use: the outbox needs the app
+# registry, which is not ready while Django imports this package from INSTALLED_APPS.
+_EXPORTS = {
+    "send_message": "outbox.intake",
+    "send_custom_event": "outbox.intake",
+    "resend": "outbox.intake",
+    "resend_many": "outbox.intake",
+    "Resends": "outbox.intake",
+    "cancel": "outbox.intake",
+    "send_bulk": "outbox.bulk",
+    "suppress": "outbox.suppressions",
+    "lift_suppression": "outbox.suppressions",
+    "purge": "outbox.retention",
+    "Purged": "outbox.retention",
+}
+__all__ = [
+    "Purged",
+    "Resends",
+    "cancel",
+    "lift_suppression",
+    "purge",
+    "resend",
+    "resend_many",
+    "send_bulk",
+    "send_custom_event",
+    "send_message",
+    "suppress",
+]
 
 if TYPE_CHECKING:
-    from .services import cancel, resend, send_bulk, send_message
+    from .outbox.bulk import send_bulk
+    from .outbox.intake import (
+        Resends,
+        cancel,
+        resend,
+        resend_many,
+        send_custom_event,
+        send_message,
+    )
+    from .outbox.retention import Purged, purge
+    from .outbox.suppressions import lift_suppression, suppress
 
 
 def __getattr__(name: str) -> object:
-    # Imported lazily: the services need the app registry, which is not ready at import time.
-    if name in __all__:
-        from . import services
-
-        return getattr(services, name)
+    if name in _EXPORTS:
+        value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'django_attentive' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

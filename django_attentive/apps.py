@@ -12,7 +12,15 @@ class AttentiveConfig(AppConfig):
         from .privacy import install_log_filter
 
         install_log_filter()
+        self._connect_delivery()
         self._connect_order_events()
+
+    def _connect_delivery(self) -> None:
+        # The outbox asks for delivery through a signal; the runtime that sends answers it.
+        from .outbox.handoff import delivery_requested
+        from .sending.dispatch import on_delivery_requested
+
+        delivery_requested.connect(on_delivery_requested, dispatch_uid="django_attentive.sending")
 
     def _connect_order_events(self) -> None:
         from django.db.models.signals import post_delete, post_save, pre_save

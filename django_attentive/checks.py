@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import phonenumbers
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
@@ -18,23 +18,30 @@ TEXT_SEND_BACKEND = "django_attentive.backends.text_send.TextSendBackend"
 
 
 @register("django_attentive")
-def check_settings(app_configs: object = None, **kwargs: object) -> list:
+def check_settings(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    backend_class = _backend_class()
     return [
-        *_check_backend(),
-        *_check_base_url(),
+        *_check_backend(backend_class),
+        *_check_base_url(backend_class),
         *_check_regions(),
         *_check_text_send(),
-        *_check_order_events_as(),
+        *_check_order_events_as(backend_class),
         *_check_quiet_hours(),
         *_check_webhook_secret(),
     ]
 
 
-def _check_backend() -> list:
-    path = conf.get("BACKEND")
+def _backend_class() -> type | None:
+    """The configured transport's class, or None when it cannot be imported (E004 says so)."""
     try:
-        backend_class = import_string(path)
+        return import_string(conf.get("BACKEND"))
     except ImportError:
+        return None
+
+
+def _check_backend(backend_class: type | None) -> list[CheckMessage]:
+    if backend_class is None:
+        path = conf.get("BACKEND")
         return [
             Error(
                 f"ATTENTIVE['BACKEND'] = {path!r} cannot be imported.",
@@ -66,11 +73,8 @@ def _check_backend() -> list:
     return []
 
 
-def _check_base_url() -> list:
-    try:
-        default = getattr(import_string(conf.get("BACKEND")), "default_base_url", None)
-    except ImportError:
-        default = None
+def _check_base_url(backend_class: type | None) -> list[CheckMessage]:
+    default = getattr(backend_class, "default_base_url", None)
     url = conf.base_url(default)
     parts = urlsplit(url)
     if parts.scheme == "https" or (parts.hostname or "") in LOCAL_HOSTS:
@@ -84,7 +88,7 @@ def _check_base_url() -> list:
     ]
 
 
-def _check_regions() -> list:
+def _check_regions() -> list[CheckMessage]:
     known = phonenumbers.SUPPORTED_REGIONS
     errors = []
     unknown = [code for code in conf.allowed_regions() if code not in known]
@@ -109,7 +113,9 @@ def _check_regions() -> list:
 
 
 @register(Tags.database)
-def check_token_accepted(app_configs: object = None, databases: object = None, **kwargs: object):
+def check_token_accepted(
+    app_configs: object = None, databases: object = None, **kwargs: object
+) -> list[CheckMessage]:
     """With ``--database``: shout if Attentive refused the token on the latest request."""
     if not databases:
         return []
@@ -131,7 +137,7 @@ def check_token_accepted(app_configs: object = None, databases: object = None, *
     ]
 
 
-def _check_text_send() -> list:
+def _check_text_send() -> list[CheckMessage]:
     options = conf.get("TEXT_SEND") or {}
     if not isinstance(options, dict):
         return [
@@ -148,7 +154,7 @@ def _check_text_send() -> list:
             Error(
                 f"ATTENTIVE['TEXT_SEND'] has unknown keys: {', '.join(unknown)}.",
                 hint=f"Use {', '.join(conf.TEXT_SEND_OPTIONS)} (Attentive's spelling).",
-                id="django_attentive.E020",
+                id="django_attentive.E023",
             )
         )
     if options.get("useShortLinks") and not options.get("messageName"):
@@ -163,7 +169,7 @@ def _check_text_send() -> list:
     return errors
 
 
-def _check_order_events_as() -> list:
+def _check_order_events_as(backend_class: type | None) -> list[CheckMessage]:
     mode = conf.order_events_as()
     if mode not in conf.ORDER_EVENT_MODES:
         return [
@@ -173,9 +179,7 @@ def _check_order_events_as() -> list:
                 id="django_attentive.E022",
             )
         ]
-    try:
-        backend_class = import_string(conf.get("BACKEND"))
-    except ImportError:
+    if backend_class is None:
         return []  # E004 says so
     legacy = issubclass(backend_class, import_string(MESSAGES_BACKEND))
     if mode == "custom_event" and legacy:
@@ -184,14 +188,14 @@ def _check_order_events_as() -> list:
                 "ORDER_EVENTS_AS is 'custom_event' but BACKEND is the archived Messages API; "
                 "custom events are part of Attentive's current API and its API key.",
                 hint=f"Set BACKEND to {TEXT_SEND_BACKEND!r} with a custom app's API key "
-                "(see docs/migrating-to-text-send.md).",
+                "(the docs' Migrating to /v1/text/send page says how).",
                 id="django_attentive.W020",
             )
         ]
     return []
 
 
-def _check_quiet_hours() -> list:
+def _check_quiet_hours() -> list[CheckMessage]:
     try:
         conf.quiet_hours()
     except ValueError as exc:
@@ -205,7 +209,7 @@ def _check_quiet_hours() -> list:
     return []
 
 
-def _check_webhook_secret() -> list:
+def _check_webhook_secret() -> list[CheckMessage]:
     if conf.webhook_secret():
         return []
     return [

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_MAX_AGE": 86400,
 }
 
-#: How every message about the token setting begins (``services.release_token_holds`` looks).
+#: How every message about the token setting begins.
 TOKEN_SETTING = "ATTENTIVE['API_TOKEN']"
 TEXT_SEND_OPTIONS = ("messageName", "useShortLinks", "skipFatigue")
 ORDER_EVENT_MODES = ("text", "custom_event")

@@ -1,6 +1,6 @@
 """Custom events for ``POST /v1/events/custom``: their names, properties and checks.
 
-Pure functions (no database, no network), used by services and the order-event receiver.
+Pure functions (no database, no network), used by the outbox's intake and the order-event receiver.
 Attentive's journeys send the text; we only say what happened, once per ``externalEventId``.
 """
 

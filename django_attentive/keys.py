@@ -1,12 +1,11 @@
-"""Idempotency keys that always fit ``OutboundMessage.idempotency_key`` (255 characters)."""
+"""Idempotency keys that always fit the outbox's key column (255 characters)."""
 
 from __future__ import annotations
 
 import hashlib
 
-from .models import OutboundMessage
-
-MAX_LENGTH = OutboundMessage._meta.get_field("idempotency_key").max_length
+#: The length of ``OutboundMessage.idempotency_key`` (the model takes it from here).
+MAX_LENGTH = 255
 
 
 def fitting(key: str, namespace: str, *, room: int = 0) -> str:

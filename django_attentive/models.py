@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -9,42 +11,70 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import conf
+from .backends.base import Outgoing
+from .choices import (
+    FINAL_STATUSES,
+    Hold,
+    Kind,
+    MessageType,
+    Outcome,
+    Source,
+    Status,
+    SuppressionReason,
+    WebhookOutcome,
+)
+from .keys import MAX_LENGTH as KEY_MAX_LENGTH
 
-class Status(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
-    SUPPRESSED = "suppressed", _("Suppressed")
-    CANCELLED = "cancelled", _("Cancelled")
+__all__ = [
+    "FINAL_STATUSES",
+    "Hold",
+    "Kind",
+    "MessageTemplate",
+    "MessageType",
+    "OutboundMessage",
+    "Outcome",
+    "SendAttempt",
+    "Source",
+    "Status",
+    "Suppression",
+    "SuppressionReason",
+    "WebhookEvent",
+    "WebhookOutcome",
+]
 
 
-class MessageType(models.TextChoices):
-    DEFAULT = "", _("Default")
-    TRANSACTIONAL = "TRANSACTIONAL", _("Transactional")
+class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
+    """The outbox's queries, and the one way a lease is dropped."""
 
+    def due(self) -> OutboundMessageQuerySet:
+        """Queued messages whose time has come and that no live lease holds."""
+        now = timezone.now()
+        lease_start = now - timedelta(seconds=conf.lease_seconds())
+        return self.filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+            models.Q(leased_at__isnull=True) | models.Q(leased_at__lt=lease_start),
+            status=Status.QUEUED,
+        )
 
-class Source(models.TextChoices):
-    CODE = "code", _("Code")
-    ADMIN = "admin", _("Admin")
-    API = "api", _("REST API")
-    ORDER = "order", _("Order event")
-    CLI = "cli", _("Command line")
+    def leased_by(self, lease: str) -> OutboundMessageQuerySet:
+        return self.filter(leased_by=lease)
 
+    def release_leases(self, **changes: object) -> int:
+        """Drop the lease of every row in the queryset, applying ``changes`` in the same UPDATE."""
+        changes.setdefault("updated_at", timezone.now())
+        return self.update(leased_at=None, leased_by="", **changes)
 
-class Kind(models.TextChoices):
-    TEXT = "text", _("Text")
-    CUSTOM_EVENT = "custom_event", _("Custom event")
-
-
-class Outcome(models.TextChoices):
-    SENT = "sent", _("Sent")
-    REJECTED = "rejected", _("Rejected (final)")
-    RETRY = "retry", _("Failed, will retry")
-    AUTH = "auth", _("Token refused")
-    AMBIGUOUS = "ambiguous", _("No answer (unconfirmed)")
-    WORKER_LOST = "worker_lost", _("Worker died mid-send")
+    def settle(self, message: OutboundMessage, status: str, **changes: object) -> bool:
+        """Move ``message`` (in the status and lease it had when read) to ``status``, dropping
+        its lease; a row someone else changed meanwhile is left alone. True if it moved."""
+        moved = self.filter(
+            pk=message.pk, status=message.status, leased_by=message.leased_by
+        ).release_leases(status=status, **changes)
+        fields = {"status": status, "leased_at": None, "leased_by": "", **changes}
+        for name, value in fields.items():
+            setattr(message, name, value)
+        return bool(moved)
 
 
 class OutboundMessage(models.Model):
@@ -64,7 +94,7 @@ class OutboundMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     idempotency_key = models.CharField(
-        _("idempotency key"), max_length=255, unique=True, null=True, blank=True
+        _("idempotency key"), max_length=KEY_MAX_LENGTH, unique=True, null=True, blank=True
     )
     source = models.CharField(
         _("source"), max_length=8, choices=Source.choices, default=Source.CODE
@@ -90,10 +120,20 @@ class OutboundMessage(models.Model):
     )
     object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("content_type", "object_id")
-    claimed_at = models.DateTimeField(
-        _("claimed at"), null=True, blank=True, help_text=_("Start of the current lease.")
+    leased_at = models.DateTimeField(
+        _("leased at"), null=True, blank=True, help_text=_("Start of the current lease.")
     )
-    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    leased_by = models.CharField(
+        _("leased by"), max_length=64, blank=True, help_text=_("The worker holding the lease.")
+    )
+    hold = models.CharField(
+        _("held for"),
+        max_length=16,
+        choices=Hold.choices,
+        blank=True,
+        default=Hold.NONE,
+        help_text=_("Why a queued message waits though nothing is wrong with it."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -102,14 +142,16 @@ class OutboundMessage(models.Model):
         max_length=16,
         choices=Kind.choices,
         default=Kind.TEXT,
-        help_text=_("A text, or a custom event whose journey in Attentive sends the text."),
+        help_text=_("Which Attentive endpoint it goes to: a text, or an event."),
     )
-    event = models.JSONField(
-        _("event"),
+    payload = models.JSONField(
+        _("payload"),
         default=dict,
         blank=True,
-        help_text=_("A custom event's type, properties, externalEventId and occurredAt."),
+        help_text=_("What a non-text kind sends, e.g. a custom event's type and properties."),
     )
+
+    objects = OutboundMessageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("text message")
@@ -134,7 +176,19 @@ class OutboundMessage(models.Model):
 
     @property
     def is_event(self) -> bool:
-        return self.kind == Kind.CUSTOM_EVENT
+        return self.kind != Kind.TEXT
+
+    def outgoing(self) -> Outgoing:
+        """What a transport needs of this row: plain values, no model."""
+        return Outgoing(
+            kind=self.kind,
+            to=self.to,
+            body=self.body,
+            media_url=self.media_url,
+            message_id=self.message_id,
+            transactional=self.is_transactional,
+            payload=dict(self.payload or {}),
+        )
 
 
 class SendAttempt(models.Model):
@@ -203,13 +257,6 @@ class MessageTemplate(models.Model):
         return self.key
 
 
-class SuppressionReason(models.TextChoices):
-    OPTED_OUT = "opted_out", _("Opted out")
-    NOT_FOUND = "not_found", _("Not found")
-    MANUAL = "manual", _("Added by hand")
-    WEBHOOK = "webhook", _("Unsubscribed (webhook)")
-
-
 class Suppression(models.Model):
     """A number the app never texts: it opted out, is unknown to Attentive, or was blocked."""
 
@@ -243,12 +290,6 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.get_reason_display()})"
-
-
-class WebhookOutcome(models.TextChoices):
-    SUPPRESSED = "suppressed", _("Number suppressed")
-    LIFTED = "lifted", _("Suppression lifted")
-    IGNORED = "ignored", _("Nothing to do")
 
 
 class WebhookEvent(models.Model):

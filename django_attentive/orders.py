@@ -16,10 +16,11 @@ from django.db import models
 from django.db.models.signals import post_init, post_save, pre_save
 from django.utils.module_loading import import_string
 
-from . import conf, custom_events, services
+from . import conf, custom_events, send_custom_event, send_message
 from .exceptions import InvalidMessage
 from .keys import fitting
 from .models import Kind, Source
+from .outbox.intake import record_failed
 from .privacy import mask_phones_in
 from .rendering import RenderError, active_template, render_body
 from .signals import order_event
@@ -145,7 +146,7 @@ def _text_customer(order: models.Model, event: str, phone: object) -> None:
         _fail(order, event, to, template.body, f"Template {template.key!r}: {exc}", common)
         return
     try:
-        services.send_message(
+        send_message(
             to,
             body,
             media_url=template.media_url or None,
@@ -166,7 +167,7 @@ def _fail(order: models.Model, event: str, to: str, body: str, reason: str, comm
     )
     # Its own key: firing again records no second failure, and once the order is fixed
     # the event's real key is still free, so firing again sends the text.
-    services.record_failed(
+    record_failed(
         to, body, reason, idempotency_key=idempotency_key(order, event) + FAILED_SUFFIX, **common
     )
 
@@ -182,23 +183,23 @@ def _post_custom_event(order: models.Model, event: str, phone: object) -> None:
     event_type = custom_events.order_event_type(event)
     to = _as_text(phone) if phone else find_phone(order)
     common = {"related": order, "source": Source.ORDER, "transactional": True}
-    recorded = {"kind": Kind.CUSTOM_EVENT, "event": {"type": event_type}}
+    recorded = {"kind": Kind.CUSTOM_EVENT, "payload": {"type": event_type}}
     if not to:
         reason = "The order has no phone number to post the event for."
-        _fail(order, event, "", event_type, reason, {**common, **recorded})
+        _fail(order, event, "", "", reason, {**common, **recorded})
         return
     try:
         properties = custom_events.order_properties(order, event)
     except Exception as exc:  # noqa: BLE001 - ORDER_EVENT_PROPERTIES is the shop's code
         reason = f"Could not build the event's properties: {exc!r}"
-        _fail(order, event, to, event_type, reason, {**common, **recorded})
+        _fail(order, event, to, "", reason, {**common, **recorded})
         return
     try:
-        services.send_custom_event(
+        send_custom_event(
             to, event_type, properties, idempotency_key=idempotency_key(order, event), **common
         )
     except InvalidMessage as exc:
-        _fail(order, event, to, event_type, str(exc), {**common, **recorded})
+        _fail(order, event, to, "", str(exc), {**common, **recorded})
 
 
 def connect() -> None:

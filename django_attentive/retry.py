@@ -1,4 +1,4 @@
-"""The retry rule: what one send's outcome means for the message (DESIGN.md, "Delivery")."""
+"""The retry rule: what one request's outcome means for the message. Pure: a table, no I/O."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import conf
-from .backends.base import SendResult
+from .choices import Outcome, Status
 from .exceptions import (
     AmbiguousError,
     AuthenticationError,
@@ -15,7 +15,6 @@ from .exceptions import (
     RecipientError,
     TransientError,
 )
-from .models import Outcome, Status
 
 MAX_BACKOFF_SECONDS = 3600.0
 
@@ -40,9 +39,9 @@ def auth_pause_seconds() -> float:
     return min(MAX_BACKOFF_SECONDS, max(conf.retry_backoff(), 1.0))
 
 
-def decide(outcome: SendResult | BaseException, attempts_before: int) -> Decision:
-    """Turn a transport's result or exception into the message's next state."""
-    if isinstance(outcome, SendResult):
+def decide(outcome: BaseException | None, attempts_before: int) -> Decision:
+    """Turn a transport's exception (None: Attentive accepted) into the message's next state."""
+    if outcome is None:
         return Decision(Status.SENT, Outcome.SENT, True, None, "")
     attempt = attempts_before + 1
     error = conf.without_token(str(outcome))

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 
 from . import conf
-from .exceptions import ConfigurationError, InvalidMessage
+from .exceptions import InvalidMessage
 
 TRANSACTIONAL = "TRANSACTIONAL"
 MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
@@ -68,7 +68,8 @@ def normalize_phone(value: object) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def check_body(body: object) -> str:
+def check_body(body: object, forbidden: str = "") -> str:
+    """The body as given, or ValueError; ``forbidden`` are characters the transport cannot carry."""
     if not isinstance(body, str) or not body.strip():
         raise ValueError("Write the text to send; the body cannot be empty.")
     _refuse_nul(body, "The body")
@@ -76,22 +77,10 @@ def check_body(body: object) -> str:
         raise ValueError(
             f"The body is {len(body)} characters; shorten it to at most {MAX_BODY_LENGTH}."
         )
-    forbidden = transport_forbidden_characters()
     found = next((char for char in body if char in forbidden), None)
     if found is not None:
         raise ValueError(forbidden_character_message(found, forbidden))
     return body
-
-
-def transport_forbidden_characters() -> str:
-    """Characters the configured transport cannot carry in a body ("" for most transports)."""
-    from .backends import get_backend_class
-
-    try:
-        backend_class = get_backend_class()
-    except ConfigurationError:
-        return ""  # the system check reports the unimportable BACKEND
-    return getattr(backend_class, "forbidden_body_characters", "")
 
 
 def forbidden_character_message(character: str, forbidden: str) -> str:
@@ -156,11 +145,16 @@ def validate_message(
     media_url: object = None,
     message_id: object = None,
     message_type: object = None,
+    forbidden_characters: str = "",
 ) -> CleanMessage:
-    """Check every field, raising one InvalidMessage that lists each problem by field."""
+    """Check every field, raising one InvalidMessage that lists each problem by field.
+
+    ``forbidden_characters`` are those the transport cannot carry in a body (the caller asks
+    ``backends.forbidden_body_characters()``; validation itself knows no transport).
+    """
     checks = {
         "to": (normalize_phone, to),
-        "body": (check_body, body),
+        "body": (lambda value: check_body(value, forbidden_characters), body),
         "media_url": (check_media_url, media_url),
         "message_id": (check_message_id, message_id),
         "message_type": (check_message_type, message_type),

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import conf, services
+from . import conf, lift_suppression, suppress
 from .models import Suppression, SuppressionReason, WebhookEvent, WebhookOutcome
 from .privacy import mask_phone
 from .validation import normalize_phone
@@ -182,7 +182,7 @@ def apply_event(event: Event, event_pk: int) -> tuple[str, str, str]:
         return "", WebhookOutcome.IGNORED, f"No usable subscriber.phone: {exc}"
     if event.type == UNSUBSCRIBED:
         # An opt-out is honoured however late it arrives.
-        services.suppress(
+        suppress(
             number,
             SuppressionReason.WEBHOOK,
             source=f"webhook event #{event_pk} ({event.type})",
@@ -219,7 +219,7 @@ def _lift(number: str, event: Event) -> tuple[str, str]:
             "Kept: the suppression is newer than the event (latest opt-out "
             f"{latest.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC).",
         )
-    if not services.lift_suppression(number, resubscribed_at=event.occurred_at):
+    if not lift_suppression(number, resubscribed_at=event.occurred_at):
         return (
             WebhookOutcome.IGNORED,
             "Not lifted: the entry changed meanwhile (a newer opt-out, or removed by hand).",

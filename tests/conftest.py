@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from django_attentive import gate
 from django_attentive.backends import locmem
+from django_attentive.sending import gate
 
 TOKEN = "test-token-s3cr3t"
 

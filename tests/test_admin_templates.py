@@ -96,7 +96,7 @@ def test_change_page_shows_the_rendered_preview(admin_client):
 
 
 def test_failed_order_texts_show_their_reason_in_the_message_admin(admin_client):
-    from django_attentive.services import record_failed
+    from django_attentive.outbox.intake import record_failed
 
     order = Order.objects.create(number="9", phone="")
     message = record_failed(

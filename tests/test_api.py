@@ -27,7 +27,7 @@ from django_attentive.backends import locmem
 from django_attentive.exceptions import InvalidMessage
 from django_attentive.keys import fitting
 from django_attentive.models import OutboundMessage, SendAttempt, Source, Status
-from django_attentive.services import deliver
+from django_attentive.sending.delivery import deliver
 from django_attentive.validation import validate_message
 
 pytestmark = pytest.mark.django_db

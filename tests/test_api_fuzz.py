@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from django_attentive import send_message
 from django_attentive.models import OutboundMessage, Status
-from django_attentive.services import deliver
+from django_attentive.sending.delivery import deliver
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from django_attentive import send_message
+from django_attentive import send_bulk, send_message
 from django_attentive.backends.text_send import TextSendBackend
 from django_attentive.exceptions import (
     AuthenticationError,
@@ -25,7 +25,6 @@ from django_attentive.exceptions import (
     TransientError,
 )
 from django_attentive.models import OutboundMessage, Outcome, Status
-from django_attentive.services import send_bulk
 from django_attentive.validation import forbidden_character_message
 
 from .conftest import TOKEN
@@ -91,7 +90,7 @@ def test_one_send_message_call_gives_each_transports_payload(attentive):
 def test_a_plain_text_is_marketing_with_text_send_options(attentive):
     attentive(TEXT_SEND={"messageName": "newsletter", "useShortLinks": True, "skipFatigue": False})
     message = OutboundMessage(to="+12015550123", body="Sale!")
-    assert TextSendBackend().build_payload(message) == {
+    assert TextSendBackend().build_payload(message.outgoing()) == {
         "to": "+12015550123",
         "subscriptionType": "MARKETING",
         "body": "Sale!",
@@ -104,7 +103,7 @@ def test_a_plain_text_is_marketing_with_text_send_options(attentive):
 def test_a_messages_message_id_overrides_the_configured_message_name(attentive):
     attentive(TEXT_SEND={"messageName": "newsletter"})
     message = OutboundMessage(to="+12015550123", body="Hi", message_id="spring-sale")
-    assert TextSendBackend().build_payload(message)["messageName"] == "spring-sale"
+    assert TextSendBackend().build_payload(message.outgoing())["messageName"] == "spring-sale"
 
 
 @responses.activate
@@ -221,7 +220,7 @@ def test_custom_events_go_to_their_own_endpoint(text_send):
 def test_429_from_the_fake_is_retried_by_the_worker(fake, attentive):
     from django.utils import timezone
 
-    from django_attentive.worker import Worker
+    from django_attentive.sending.worker import Worker
 
     attentive(BACKEND=TEXT_SEND)
     send_bulk(["+12015550123"], "Sale starts now")
@@ -359,7 +358,7 @@ def test_short_links_without_a_message_name_is_a_check_error(attentive):
 
 def test_unknown_text_send_key_is_a_check_error(attentive):
     attentive(TEXT_SEND={"message_name": "x"})
-    assert "django_attentive.E020" in _check_ids()
+    assert "django_attentive.E023" in _check_ids()
 
 
 def test_text_send_without_an_api_key_is_a_check_error(attentive):

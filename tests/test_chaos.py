@@ -12,8 +12,8 @@ import time
 import pytest
 from django.db import connection
 
+from django_attentive import send_bulk
 from django_attentive.models import OutboundMessage, Status
-from django_attentive.services import send_bulk
 
 from .conftest import TOKEN
 from .workers import finish, start_worker

@@ -1,6 +1,6 @@
 import logging
 
-from django_attentive.circuit import AuthCircuit
+from django_attentive.sending.circuit import AuthCircuit
 
 
 def test_trip_pauses_and_doubles(attentive, caplog):

@@ -12,11 +12,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from django_attentive import custom_events
+from django_attentive import custom_events, resend, send_custom_event
 from django_attentive.backends import locmem
 from django_attentive.exceptions import InvalidMessage
 from django_attentive.models import Kind, OutboundMessage, Source, Status
-from django_attentive.services import resend, send_custom_event
 from django_attentive.signals import order_event
 from tests.shopapp.models import Order
 
@@ -85,7 +84,7 @@ def test_occurred_at_is_rfc3339_in_utc():
     assert RFC3339_UTC.match(custom_events.rfc3339())
 
 
-# ---------------------------------------------------------------- the services function
+# ---------------------------------------------------------------- send_custom_event
 
 
 @pytest.mark.django_db
@@ -95,10 +94,11 @@ def test_custom_event_is_queued_with_its_wire_payload(django_capture_on_commit_c
             "(201) 555-0123", "Order Placed", {"orderNumber": 1001}, idempotency_key="k1"
         )
     event.refresh_from_db()
-    assert (event.kind, event.status, event.to, event.body) == (
+    assert (event.kind, event.status, event.to, event.body, event.payload["type"]) == (
         Kind.CUSTOM_EVENT,
         Status.SENT,  # locmem in the test settings: delivered at once
         "+12015550123",
+        "",  # an event keeps its content in payload, never in body
         "Order Placed",
     )
     [posted] = locmem.events
@@ -112,8 +112,8 @@ def test_custom_event_is_queued_with_its_wire_payload(django_capture_on_commit_c
 
 @pytest.mark.django_db
 def test_custom_event_for_a_suppressed_number_is_never_posted(django_capture_on_commit_callbacks):
+    from django_attentive import suppress
     from django_attentive.models import SuppressionReason
-    from django_attentive.services import suppress
 
     suppress("+12015550123", SuppressionReason.OPTED_OUT)
     with django_capture_on_commit_callbacks(execute=True):
@@ -141,11 +141,11 @@ def test_resend_posts_a_new_event_with_a_new_external_id(django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         copy = resend(first)
     assert copy.is_event and copy.resent_from == first
-    assert copy.event["type"] == "Order Shipped"
-    assert copy.event["externalEventId"].startswith("order:x:1:shipped:resend:")
+    assert copy.payload["type"] == "Order Shipped"
+    assert copy.payload["externalEventId"].startswith("order:x:1:shipped:resend:")
     assert [e["externalEventId"] for e in locmem.events] == [
         "order:x:1:shipped",
-        copy.event["externalEventId"],
+        copy.payload["externalEventId"],
     ]
 
 
@@ -161,8 +161,8 @@ def test_order_event_becomes_a_custom_event_without_any_template(as_events):
     assert message.source == Source.ORDER
     assert message.related == order
     assert message.idempotency_key == f"order:shopapp.order:{order.pk}:placed"
-    assert message.event["externalEventId"] == message.idempotency_key
-    assert message.event["properties"] == {
+    assert message.payload["externalEventId"] == message.idempotency_key
+    assert message.payload["properties"] == {
         "event": "placed",
         "orderNumber": "1001",
         "status": "placed",
@@ -176,7 +176,7 @@ def test_order_event_becomes_a_custom_event_without_any_template(as_events):
 def test_properties_come_from_order_event_properties_when_set(as_events, attentive):
     attentive(ORDER_EVENT_PROPERTIES=lambda order, event: {"n": order.number, "e": event})
     fire(make_order(), "shipped")
-    assert OutboundMessage.objects.get().event["properties"] == {"n": "1001", "e": "shipped"}
+    assert OutboundMessage.objects.get().payload["properties"] == {"n": "1001", "e": "shipped"}
 
 
 @pytest.mark.django_db
@@ -192,7 +192,7 @@ def test_broken_properties_callable_is_recorded_as_a_failed_event(as_events, att
 def test_order_without_a_phone_is_a_failed_event_with_the_reason(as_events):
     fire(make_order(phone=""))
     message = OutboundMessage.objects.get()
-    assert (message.kind, message.status, message.body) == (
+    assert (message.kind, message.status, message.payload["type"]) == (
         Kind.CUSTOM_EVENT,
         Status.FAILED,
         "Order Placed",
@@ -246,7 +246,7 @@ def test_event_failures_follow_the_text_rules(fake, attentive, as_events):
 
     fake.configure(opted_out=["+12015550123"])
     fire(make_order(number="1002"))
-    refused = OutboundMessage.objects.get(event__properties__orderNumber="1002")
+    refused = OutboundMessage.objects.get(payload__properties__orderNumber="1002")
     assert refused.status == Status.FAILED
     assert "opted-out" in refused.last_error
 

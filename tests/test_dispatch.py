@@ -59,7 +59,7 @@ def test_a_retry_is_re_enqueued_for_its_next_attempt(settings, fake):
 
 
 def test_bulk_sends_are_enqueued_in_chunks_with_a_queueing_backend(settings):
-    from django_attentive.services import send_bulk
+    from django_attentive import send_bulk
 
     settings.TASKS = DB_TASKS
     send_bulk([f"+1201555{n:04d}" for n in range(450)], "Sale")
@@ -71,7 +71,7 @@ def test_bulk_sends_are_enqueued_in_chunks_with_a_queueing_backend(settings):
 def test_gathered_deliveries_go_out_as_one_bulk_after_commit(settings):
     from django.db import transaction
 
-    from django_attentive.dispatch import gathered_deliveries
+    from django_attentive.outbox.handoff import gathered as gathered_deliveries
 
     with transaction.atomic(), gathered_deliveries():
         messages = [send_message(f"+1201555012{n}", "Hi") for n in range(3)]
@@ -88,7 +88,7 @@ def test_gathered_deliveries_go_out_as_one_bulk_after_commit(settings):
 def test_an_error_inside_gathered_deliveries_schedules_nothing(settings):
     from django.db import transaction
 
-    from django_attentive.dispatch import gathered_deliveries
+    from django_attentive.outbox.handoff import gathered as gathered_deliveries
 
     settings.TASKS = DB_TASKS
     with pytest.raises(RuntimeError), transaction.atomic(), gathered_deliveries():

@@ -193,7 +193,7 @@ def test_firing_an_event_with_its_template_cached_adds_two_queries(
 def test_an_event_for_a_suppressed_number_is_stored_suppressed_within_five_queries(
     django_assert_max_num_queries,
 ):
-    from django_attentive.services import suppress
+    from django_attentive import suppress
 
     make_template()
     order = make_order()
@@ -303,7 +303,7 @@ def test_unexpected_error_is_logged_and_never_raised(monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(orders.services, "send_message", broken)
+    monkeypatch.setattr(orders, "send_message", broken)
     with caplog.at_level(logging.ERROR, logger="django_attentive"):
         fire(make_order())
     assert "could not be recorded" in caplog.text

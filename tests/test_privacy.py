@@ -7,9 +7,8 @@ import logging
 import pytest
 import responses
 
-from django_attentive import send_message
+from django_attentive import send_message, suppress
 from django_attentive.privacy import MaskPhonesFilter, mask_phone, mask_phones_in
-from django_attentive.services import suppress
 
 NUMBER = "+12015550123"
 DIGITS = "2015550123"

@@ -11,9 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from django.utils import timezone
 
-from django_attentive import resend, send_message
+from django_attentive import purge, resend, send_message
 from django_attentive.models import OutboundMessage, SendAttempt, Status, WebhookEvent
-from django_attentive.services import purge
 
 pytestmark = pytest.mark.django_db
 

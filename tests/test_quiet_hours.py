@@ -9,12 +9,13 @@ from unittest import mock
 
 import pytest
 
-from django_attentive import send_message
+from django_attentive import send_bulk, send_message
 from django_attentive.backends import locmem
 from django_attentive.checks import check_settings
 from django_attentive.models import OutboundMessage, SendAttempt, Status
+from django_attentive.outbox.leases import lease_due as claim_batch
 from django_attentive.quiet_hours import allowed_at, parse_window, zones_for
-from django_attentive.services import claim_batch, deliver, send_bulk
+from django_attentive.sending.delivery import deliver
 
 NEW_YORK = "+12015550123"  # 201: New Jersey, America/New_York
 LOS_ANGELES = "+14155550123"  # 415: San Francisco, America/Los_Angeles
@@ -237,7 +238,7 @@ def test_a_retry_falling_due_at_night_is_held_without_an_attempt(quiet):
     message.refresh_from_db()
     assert message.status == Status.QUEUED
     assert message.next_attempt_at == utc(2025, 7, 1, 12, 0)
-    assert (message.attempts, message.claimed_by) == (1, "")
+    assert (message.attempts, message.leased_by) == (1, "")
     assert not SendAttempt.objects.exists()
     assert locmem.outbox == []
     with clock(utc(2025, 7, 1, 12, 0)):  # 08:00 EDT
@@ -257,7 +258,7 @@ def test_the_worker_hands_out_only_what_may_go_now(quiet):
         batch = claim_batch(10)
     assert sorted(m.pk for m in batch) == [awake.pk, receipt.pk]
     asleep.refresh_from_db()
-    assert (asleep.status, asleep.next_attempt_at, asleep.claimed_by) == (
+    assert (asleep.status, asleep.next_attempt_at, asleep.leased_by) == (
         Status.QUEUED,
         utc(2025, 7, 1, 12, 0),
         "",

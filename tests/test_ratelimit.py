@@ -1,7 +1,7 @@
 import threading
 import time
 
-from django_attentive.ratelimit import TokenBucket
+from django_attentive.sending.ratelimit import TokenBucket
 
 
 def test_bucket_holds_threads_to_the_rate():

@@ -15,7 +15,7 @@ from django_attentive import cancel, resend, send_message
 from django_attentive.backends import locmem
 from django_attentive.exceptions import AttentiveError, InvalidMessage
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
-from django_attentive.services import deliver
+from django_attentive.sending.delivery import deliver
 from django_attentive.signals import message_failed, message_sent
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_resend_refuses_a_message_still_queued(django_capture_on_commit_callback
 def test_resend_many_resends_the_rest_and_reports_each_refusal(
     attentive, django_capture_on_commit_callbacks
 ):
-    from django_attentive.services import resend_many
+    from django_attentive import resend_many
 
     attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
     good = OutboundMessage.objects.create(to="+12015550121", body="Shipped", status=Status.FAILED)
@@ -183,7 +183,7 @@ def test_resend_many_resends_the_rest_and_reports_each_refusal(
 
 
 def test_resend_many_with_a_key_prefix_makes_each_copy_once(django_capture_on_commit_callbacks):
-    from django_attentive.services import resend_many
+    from django_attentive import resend_many
 
     failed = [
         OutboundMessage.objects.create(to=f"+1201555012{n}", body="Hi", status=Status.FAILED)
@@ -338,7 +338,7 @@ def test_token_is_in_no_row_and_no_log_line(
 def test_send_bulk_collapses_duplicates_in_few_queries(
     django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
-    from django_attentive.services import send_bulk
+    from django_attentive import send_bulk
 
     numbers = [f"+1201555{n:04d}" for n in range(300)] + ["(201) 555-0000"]
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(12):
@@ -349,7 +349,7 @@ def test_send_bulk_collapses_duplicates_in_few_queries(
 
 
 def test_send_bulk_lists_every_bad_number_and_saves_nothing():
-    from django_attentive.services import send_bulk
+    from django_attentive import send_bulk
 
     with pytest.raises(InvalidMessage) as caught:
         send_bulk(["+12015550123", "nope", "+33 6 12 34 56 78"], "Hi")
@@ -358,11 +358,13 @@ def test_send_bulk_lists_every_bad_number_and_saves_nothing():
 
 
 def test_send_bulk_with_a_key_sends_each_number_once(monkeypatch):
-    from django_attentive import dispatch
-    from django_attentive.services import send_bulk
+    from django_attentive import send_bulk
+    from django_attentive.outbox import handoff
 
     queued: list[list[int]] = []
-    monkeypatch.setattr(dispatch, "schedule_bulk_delivery", lambda pks, when: queued.append(pks))
+    monkeypatch.setattr(
+        handoff, "request_bulk_delivery", lambda pairs: queued.append([pk for pk, _ in pairs])
+    )
     first = send_bulk(["+12015550100", "+12015550101"], "Sale", idempotency_key="sale-1")
     again = send_bulk(
         ["+12015550101", "(201) 555-0100", "+12015550102"], "Sale", idempotency_key="sale-1"
@@ -374,27 +376,29 @@ def test_send_bulk_with_a_key_sends_each_number_once(monkeypatch):
 
 
 def test_send_bulk_queues_only_rows_it_inserted_when_a_concurrent_send_won(monkeypatch):
-    from django_attentive import dispatch, services
+    from django_attentive.outbox import bulk, handoff
 
     queued: list[list[int]] = []
-    monkeypatch.setattr(dispatch, "schedule_bulk_delivery", lambda pks, when: queued.append(pks))
-    winner = services.send_bulk(["+12015550100"], "Sale", idempotency_key="sale-1")
-    real_keyed = services._existing_by_key
+    monkeypatch.setattr(
+        handoff, "request_bulk_delivery", lambda pairs: queued.append([pk for pk, _ in pairs])
+    )
+    winner = bulk.send_bulk(["+12015550100"], "Sale", idempotency_key="sale-1")
+    real_keyed = bulk.by_key
     calls = []
 
     def keyed(keys):  # the first lookup runs before the other request committed
         calls.append(keys)
         return {} if len(calls) == 1 else real_keyed(keys)
 
-    monkeypatch.setattr(services, "_existing_by_key", keyed)
-    loser = services.send_bulk(["+12015550100", "+12015550101"], "Sale", idempotency_key="sale-1")
+    monkeypatch.setattr(bulk, "by_key", keyed)
+    loser = bulk.send_bulk(["+12015550100", "+12015550101"], "Sale", idempotency_key="sale-1")
     assert loser[0].pk == winner[0].pk
     assert OutboundMessage.objects.count() == 2
     assert queued == [[winner[0].pk], [loser[1].pk]]
 
 
 def test_send_bulk_refuses_a_key_with_no_room_for_the_number():
-    from django_attentive.services import send_bulk
+    from django_attentive import send_bulk
 
     with pytest.raises(InvalidMessage) as caught:
         send_bulk(["+12015550100"], "Sale", idempotency_key="k" * 239)
@@ -403,7 +407,8 @@ def test_send_bulk_refuses_a_key_with_no_room_for_the_number():
 
 
 def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):
-    from django_attentive.services import deliver_many, send_bulk
+    from django_attentive import send_bulk
+    from django_attentive.sending.delivery import deliver_many
 
     created = send_bulk(["+12015550123", "+12015550124"], "Hi")
     pks = [m.pk for m in created]
@@ -415,7 +420,9 @@ def test_deliver_many_sends_each_once(django_capture_on_commit_callbacks):
 def record_after_recovery(capture, recovered: dict, answer: object = None):
     """Claim and send a text, let "recovery" change its row first, then record the answer."""
     from django_attentive.backends import get_backend
-    from django_attentive.services import claim, record, transmit
+    from django_attentive.outbox.leases import lease_one as claim
+    from django_attentive.outbox.outcomes import record
+    from django_attentive.sending.transmit import transmit
 
     with capture(execute=False):
         message = send_message("+12015550123", "Hi")
@@ -436,7 +443,7 @@ def record_after_recovery(capture, recovered: dict, answer: object = None):
     return message, delivered
 
 
-RECOVERED = {"status": Status.UNCONFIRMED, "claimed_at": None, "claimed_by": ""}
+RECOVERED = {"status": Status.UNCONFIRMED, "leased_at": None, "leased_by": ""}
 
 
 def test_a_late_200_settles_a_recovered_message_as_sent(django_capture_on_commit_callbacks):
@@ -447,9 +454,9 @@ def test_a_late_200_settles_a_recovered_message_as_sent(django_capture_on_commit
 
 
 def test_a_late_200_leaves_a_message_another_worker_took_up(django_capture_on_commit_callbacks):
-    retaken = {"status": Status.SENDING, "claimed_by": "other-host:1:1"}
+    retaken = {"status": Status.SENDING, "leased_by": "other-host:1:1"}
     message, delivered = record_after_recovery(django_capture_on_commit_callbacks, retaken)
-    assert (message.status, message.claimed_by) == (Status.SENDING, "other-host:1:1")
+    assert (message.status, message.leased_by) == (Status.SENDING, "other-host:1:1")
     assert delivered == []
 
 

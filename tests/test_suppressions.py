@@ -12,8 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from django_attentive import resend, send_message
-from django_attentive import services as services_module
+from django_attentive import lift_suppression, resend, send_bulk, send_message, suppress
 from django_attentive.backends import get_backend, locmem
 from django_attentive.models import (
     OutboundMessage,
@@ -22,14 +21,10 @@ from django_attentive.models import (
     Suppression,
     SuppressionReason,
 )
-from django_attentive.services import (
-    claim_batch,
-    deliver,
-    lift_suppression,
-    send_bulk,
-    start,
-    suppress,
-)
+from django_attentive.outbox import suppressions as suppressions_module
+from django_attentive.outbox.leases import lease_due as claim_batch
+from django_attentive.outbox.leases import start
+from django_attentive.sending.delivery import attempt, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +33,7 @@ NUMBER = "+12015550123"
 
 def deliver_started(message: OutboundMessage) -> None:
     """Make the request of a message already ``sending`` and record its answer."""
-    services_module.attempt(message, backend=get_backend())
+    attempt(message, backend=get_backend())
 
 
 def send_now(capture, *args, **kwargs) -> OutboundMessage:
@@ -87,7 +82,7 @@ def test_suppression_and_failed_status_commit_together(http_backend):
     responses.post(http_backend, json={"message": "Subscriber is opted-out"}, status=400)
     message = OutboundMessage.objects.create(to=NUMBER, body="Sale")
     with (
-        mock.patch.object(services_module, "_suppress_queued", side_effect=RuntimeError("db")),
+        mock.patch.object(suppressions_module, "_suppress_queued", side_effect=RuntimeError("db")),
         pytest.raises(RuntimeError),
     ):
         deliver(message.pk)
@@ -197,13 +192,13 @@ def test_suppress_stops_the_numbers_queued_texts():
 
 
 def test_deliver_checks_the_list_right_before_sending():
-    """A suppression that skipped services.suppress (a raw insert) still stops the send."""
+    """A suppression that skipped suppress() (a raw insert) still stops the send."""
     message = OutboundMessage.objects.create(to=NUMBER, body="Sale")
     Suppression.objects.create(number=NUMBER, reason=SuppressionReason.OPTED_OUT)
     assert deliver(message.pk) is None
     message.refresh_from_db()
     assert message.status == Status.SUPPRESSED
-    assert message.claimed_by == ""
+    assert message.leased_by == ""
     assert locmem.outbox == []
     assert not SendAttempt.objects.exists()
 

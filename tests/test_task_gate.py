@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from django_attentive import gate, send_message
+from django_attentive import send_bulk, send_message
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
-from django_attentive.services import deliver, deliver_many, send_bulk
+from django_attentive.sending import gate
+from django_attentive.sending.delivery import deliver, deliver_many
 
 from .conftest import TOKEN
 

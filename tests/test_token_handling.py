@@ -12,12 +12,11 @@ import requests
 import responses
 from django.db import connection
 
-from django_attentive import conf, send_message
+from django_attentive import conf, send_bulk, send_message
 from django_attentive.checks import check_settings
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
 from django_attentive.retry import decide
-from django_attentive.services import send_bulk
-from django_attentive.worker import Worker
+from django_attentive.sending.worker import Worker
 
 from .conftest import TOKEN
 

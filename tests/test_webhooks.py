@@ -15,7 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_attentive import send_message
+from django_attentive import send_message, suppress
 from django_attentive.backends import get_backend
 from django_attentive.checks import check_settings
 from django_attentive.models import (
@@ -26,7 +26,9 @@ from django_attentive.models import (
     WebhookEvent,
     WebhookOutcome,
 )
-from django_attentive.services import attempt, claim_batch, start, suppress
+from django_attentive.outbox.leases import lease_due as claim_batch
+from django_attentive.outbox.leases import start
+from django_attentive.sending.delivery import attempt
 from django_attentive.webhooks import SIGNATURE_HEADER, signature_for, verify_signature
 
 pytestmark = pytest.mark.django_db

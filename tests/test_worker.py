@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from django_attentive import send_bulk
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
-from django_attentive.services import send_bulk
-from django_attentive.worker import Worker
+from django_attentive.sending.worker import Worker
 
 from .conftest import TOKEN
 from .workers import finish, start_worker
@@ -193,8 +193,8 @@ def lose_a_worker_mid_send(attentive) -> None:
     queue(1)
     OutboundMessage.objects.update(
         status=Status.SENDING,
-        claimed_at=timezone.now() - timedelta(seconds=5),
-        claimed_by="dead-host:1:1",
+        leased_at=timezone.now() - timedelta(seconds=5),
+        leased_by="dead-host:1:1",
     )
 
 
@@ -212,7 +212,7 @@ def test_expired_lease_is_retried_with_retry_ambiguous(attentive, fake):
     attentive(LEASE_SECONDS=1, RETRY_AMBIGUOUS=True, RETRY_BACKOFF=0.01)
     queue(1)
     OutboundMessage.objects.update(
-        status=Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=5)
+        status=Status.SENDING, leased_at=timezone.now() - timedelta(seconds=5)
     )
     drain()
     time.sleep(0.05)
@@ -262,7 +262,7 @@ def test_unstarted_reservation_of_a_dead_worker_is_sent_without_doubt(attentive,
     attentive(LEASE_SECONDS=1)
     queue(1)
     OutboundMessage.objects.update(
-        claimed_at=timezone.now() - timedelta(seconds=5), claimed_by="dead-host:1:1#x"
+        leased_at=timezone.now() - timedelta(seconds=5), leased_by="dead-host:1:1#x"
     )
     drain()
     message = OutboundMessage.objects.get()
@@ -272,7 +272,7 @@ def test_unstarted_reservation_of_a_dead_worker_is_sent_without_doubt(attentive,
 
 def test_live_reservation_is_left_alone(fake):
     queue(1)
-    OutboundMessage.objects.update(claimed_at=timezone.now(), claimed_by="other-host:1:1#x")
+    OutboundMessage.objects.update(leased_at=timezone.now(), leased_by="other-host:1:1#x")
     drain()
     assert OutboundMessage.objects.get().status == Status.QUEUED
     assert fake.messages == []
@@ -280,7 +280,8 @@ def test_live_reservation_is_left_alone(fake):
 
 def test_cancelled_after_reservation_is_not_sent(fake):
     from django_attentive import cancel
-    from django_attentive.services import claim_batch, start
+    from django_attentive.outbox.leases import lease_due as claim_batch
+    from django_attentive.outbox.leases import start
 
     queue(1)
     (reserved,) = claim_batch(10)
@@ -310,21 +311,22 @@ def test_a_text_its_worker_lost_is_announced_as_failed(attentive, fake):
 def test_one_unrecordable_result_does_not_cost_the_batch_its_results(fake, monkeypatch):
     from django.db import DatabaseError
 
-    from django_attentive import services
+    from django_attentive.outbox import leases, outcomes
+    from django_attentive.sending.transmit import transmit
 
     pks = queue(5)
     worker = Worker()
     reports = [
-        services.transmit(services.claim(pk), backend=worker.backend) for pk in pks
+        transmit(leases.lease_one(pk), backend=worker.backend) for pk in pks
     ]  # five 200s, to be written as one batch
-    real_record = services.record
+    real_record = outcomes.record
 
     def record(batch):
         if any(report.message.pk == pks[3] for report in batch):
             raise DatabaseError("simulated: the database refused this row")
         return real_record(batch)
 
-    monkeypatch.setattr(services, "record", record)
+    monkeypatch.setattr(outcomes, "record", record)
     worker._record(reports)
     # The other four are recorded; the one that could not be is left to lease recovery.
     assert statuses() == {Status.SENT: 4, Status.SENDING: 1}
@@ -334,15 +336,15 @@ def test_one_unrecordable_result_does_not_cost_the_batch_its_results(fake, monke
 def test_a_database_failure_in_the_main_loop_still_stops_the_writer(fake, monkeypatch):
     from django.db import DatabaseError
 
-    from django_attentive import services
+    from django_attentive.outbox import leases
 
     queue(3)
 
     def broken(*args, **kwargs):
         raise DatabaseError("simulated: the database went away")
 
-    monkeypatch.setattr(services, "start", broken)
-    monkeypatch.setattr(services, "release", broken)
+    monkeypatch.setattr(leases, "start", broken)
+    monkeypatch.setattr(leases, "release", broken)
     with pytest.raises(DatabaseError):
         drain()
     assert not [t for t in threading.enumerate() if t.name == "attentive-writer"]
@@ -365,12 +367,13 @@ def raising_receiver(**kwargs):
 
 
 def test_a_receiver_that_raises_does_not_record_a_batch_twice(fake, caplog):
-    from django_attentive import services
+    from django_attentive.outbox.leases import lease_one
+    from django_attentive.sending.transmit import transmit
     from django_attentive.signals import message_sent
 
     pks = queue(3)
     worker = Worker()
-    reports = [services.transmit(services.claim(pk), backend=worker.backend) for pk in pks]
+    reports = [transmit(lease_one(pk), backend=worker.backend) for pk in pks]
     message_sent.connect(raising_receiver, dispatch_uid="broken")
     try:
         worker._record(reports)

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import conf, services
+from .. import conf, send_bulk, send_message
+from ..backends import forbidden_body_characters
 from ..exceptions import InvalidMessage
 from ..models import OutboundMessage, Source, Status
 from ..segments import (
@@ -42,7 +43,6 @@ from ..validation import (
     check_message_id,
     forbidden_character_message,
     normalize_phone,
-    transport_forbidden_characters,
 )
 from . import form_tokens
 
@@ -224,7 +224,7 @@ class ComposeForm(forms.Form):
             data["transactional"] = data.get("transactional") or template.transactional
         if "body" in data and "body" not in self.errors:
             try:
-                data["body"] = check_body(data["body"])
+                data["body"] = check_body(data["body"], forbidden_body_characters())
             except ValueError as exc:
                 self.add_error("body", str(exc))
             else:
@@ -273,7 +273,7 @@ def counter_config() -> dict[str, object]:
 def forbidden_characters_config() -> dict[str, str]:
     """The characters the configured transport refuses, and the words validation uses for them
     (``%s`` stands for the character found)."""
-    forbidden = transport_forbidden_characters()
+    forbidden = forbidden_body_characters()
     message = forbidden_character_message("%s", forbidden) if forbidden else ""
     return {"forbidden_characters": forbidden, "forbidden_message": message}
 
@@ -337,9 +337,7 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
     info = model_admin.opts.app_label, model_admin.opts.model_name
     if len(form.numbers) == 1:
         number = form.numbers[0]
-        message = services.send_message(
-            number, data["body"], idempotency_key=f"{key}:{number}", **common
-        )
+        message = send_message(number, data["body"], idempotency_key=f"{key}:{number}", **common)
         if form_tokens.queued_before(message, started):
             messages.warning(
                 request,
@@ -351,7 +349,7 @@ def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> H
         else:
             messages.success(request, f"Text #{message.pk} to {message.to} is on its way.")
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[message.pk]))
-    created = services.send_bulk(form.numbers, data["body"], idempotency_key=key, **common)
+    created = send_bulk(form.numbers, data["body"], idempotency_key=key, **common)
     pks = [message.pk for message in created]
     new = [message for message in created if not form_tokens.queued_before(message, started)]
     _report_bulk(request, len(created), new)

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import cancel, resend, resend_many
 from ..exceptions import AttentiveError, InvalidMessage
 from ..health import token_refused_at
-from ..models import OutboundMessage, SendAttempt, Status, Suppression
+from ..models import FINAL_STATUSES, OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
 from . import form_tokens
 from .compose import compose_view
@@ -119,18 +119,19 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "resent_from",
         "content_type",
         "object_id",
-        "claimed_at",
-        "claimed_by",
+        "leased_at",
+        "leased_by",
+        "hold",
         "created_at",
         "sent_at",
         "updated_at",
         "kind",
-        "event_json",
+        "payload_json",
         "suppression",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "to", "body", "media_url", "message_id", "message_type"]}),
-        ("Custom event", {"fields": ["event_json"]}),
+        ("Payload", {"fields": ["payload_json"]}),
         (
             "Delivery",
             {
@@ -138,6 +139,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "status",
                     "attempts",
                     "next_attempt_at",
+                    "hold",
                     "last_error",
                     "suppression",
                     "sent_at",
@@ -159,7 +161,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Worker", {"classes": ["collapse"], "fields": ["claimed_at", "claimed_by"]}),
+        ("Worker", {"classes": ["collapse"], "fields": ["leased_at", "leased_by"]}),
     ]
 
     class Media:
@@ -171,7 +173,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.is_event:
             return fieldsets
         return [
-            (name, options) for name, options in fieldsets if "event_json" not in options["fields"]
+            (name, options)
+            for name, options in fieldsets
+            if "payload_json" not in options["fields"]
         ]
 
     def has_send_permission(self, request: HttpRequest) -> bool:
@@ -180,12 +184,16 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("body"))
     def short_body(self, obj: OutboundMessage) -> str:
+        if obj.is_event:  # an event has no body: say what it is
+            return (
+                f"{obj.get_kind_display()}: {truncatechars(str(obj.payload.get('type', '')), 48)}"
+            )
         return truncatechars(obj.body, 60)
 
-    @admin.display(description=_("event"))
-    def event_json(self, obj: OutboundMessage) -> str:
-        """A custom event's type, properties, externalEventId and occurredAt, indented."""
-        return format_html("<pre>{}</pre>", _pretty(obj.event)) if obj.event else "—"
+    @admin.display(description=_("payload"))
+    def payload_json(self, obj: OutboundMessage) -> str:
+        """What a non-text kind posts (a custom event's type, properties, ids), indented."""
+        return format_html("<pre>{}</pre>", _pretty(obj.payload)) if obj.payload else "—"
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: OutboundMessage) -> str:
@@ -302,7 +310,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             extra.update(
                 attempts=[_attempt_row(a) for a in message.send_attempts.order_by("started_at")],
                 resends=list(message.resends.order_by("pk").values_list("pk", "status")),
-                can_resend=can_send and message.status in services.FINAL_STATUSES,
+                can_resend=can_send and message.status in FINAL_STATUSES,
                 resend_token=form_tokens.new_token(),
                 can_cancel=can_send and message.status == Status.QUEUED,
                 resend_url=reverse(self._url_name("resend"), args=[message.pk]),
@@ -336,7 +344,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return page
         started = timezone.now()
         try:
-            copy = services.resend(
+            copy = resend(
                 message,
                 by=request.user,
                 idempotency_key=f"{resend_key_prefix(token)}:{message.pk}",
@@ -357,7 +365,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         message = self._message_or_404(request, object_id)
         try:
-            services.cancel(message)
+            cancel(message)
         except AttentiveError as exc:
             messages.error(request, str(exc))
         else:
@@ -375,8 +383,8 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return None
         selected = list(queryset.order_by("pk"))
-        resendable = [m for m in selected if m.status in services.FINAL_STATUSES]
-        pending = [m for m in selected if m.status not in services.FINAL_STATUSES]
+        resendable = [m for m in selected if m.status in FINAL_STATUSES]
+        pending = [m for m in selected if m.status not in FINAL_STATUSES]
         token = form_tokens.usable(request.POST.get(form_tokens.FIELD))
         # Without a token a resubmission could not be recognised: confirm once more, with one.
         if request.POST.get("post") != "yes" or not token:
@@ -398,9 +406,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 context,
             )
         started = timezone.now()
-        resends = services.resend_many(
-            resendable, by=request.user, key_prefix=resend_key_prefix(token)
-        )
+        resends = resend_many(resendable, by=request.user, key_prefix=resend_key_prefix(token))
         earlier = sum(form_tokens.queued_before(copy, started) for copy in resends.copies)
         if earlier:
             self.message_user(
@@ -432,9 +438,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         skipped = queryset.exclude(status=Status.QUEUED).count()
         for message in queryset.filter(status=Status.QUEUED).order_by("pk"):
             try:
-                services.cancel(message)
+                cancel(message)
             except AttentiveError:
-                skipped += 1  # a worker claimed it in the meantime
+                skipped += 1  # a worker leased it in the meantime
             else:
                 cancelled += 1
         if cancelled:

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .. import services
+from .. import lift_suppression, suppress
 from ..models import Suppression, SuppressionReason
 from ..validation import normalize_phone
 
@@ -63,14 +63,14 @@ class SuppressionAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Suppression, form: forms.ModelForm, change: bool
     ) -> None:
-        saved = services.suppress(
+        saved = suppress(
             obj.number, obj.reason, source=f"admin ({request.user.get_username()})", note=obj.note
         )
         obj.pk, obj.source, obj.created_at = saved.pk, saved.source, saved.created_at
 
     def delete_model(self, request: HttpRequest, obj: Suppression) -> None:
-        services.lift_suppression(obj.number)
+        lift_suppression(obj.number)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for number in queryset.values_list("number", flat=True):
-            services.lift_suppression(number)
+            lift_suppression(number)

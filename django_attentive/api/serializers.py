@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from ..backends import forbidden_body_characters
 from ..exceptions import InvalidMessage
 from ..models import OutboundMessage, SendAttempt
 from ..validation import validate_message
@@ -88,6 +89,7 @@ class MessageCreateSerializer(serializers.Serializer):
                 media_url=attrs.get("mediaUrl"),
                 message_id=attrs.get("messageId"),
                 message_type=attrs.get("type"),
+                forbidden_characters=forbidden_body_characters(),
             )
         except InvalidMessage as exc:
             errors.update(api_errors(exc))

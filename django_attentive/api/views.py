@@ -1,4 +1,4 @@
-"""``api/messages/``: list, create, retrieve, resend and cancel texts through the services."""
+"""``api/messages/``: list, create, retrieve, resend and cancel texts through the public API."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
-from .. import services
+from .. import cancel, resend, send_message
 from ..exceptions import AttentiveError, InvalidMessage
 from ..models import OutboundMessage, SendAttempt, Source
 from . import idempotency
@@ -44,7 +44,7 @@ NOT_FOUND = response("No text with this id.", ErrorSerializer)
 
 
 class MessageViewSet(viewsets.GenericViewSet):
-    """Texts in the outbox. Every change goes through django_attentive.services."""
+    """Texts in the outbox. Every change goes through the public API (``django_attentive``)."""
 
     queryset = OutboundMessage.objects.all()
     serializer_class = MessageSerializer
@@ -128,7 +128,7 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     def _send(self, request: Request, clean: dict, key: str | None) -> OutboundMessage:
         try:
-            return services.send_message(
+            return send_message(
                 clean["to"],
                 clean["body"],
                 media_url=clean["media_url"] or None,
@@ -161,7 +161,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         replayed = copy is not None
         if not replayed:
             try:
-                copy = services.resend(original, by=request.user, idempotency_key=key)
+                copy = resend(original, by=request.user, idempotency_key=key)
             except AttentiveError as exc:
                 raise Conflict(str(exc)) from None
         copy.refresh_from_db()
@@ -179,7 +179,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         try:
-            message = services.cancel(self.get_object())
+            message = cancel(self.get_object())
         except AttentiveError as exc:
             raise Conflict(str(exc)) from None
         return Response(_shown(request, message))

@@ -6,13 +6,15 @@ from django.utils.module_loading import import_string
 
 from .. import conf
 from ..exceptions import ConfigurationError
-from .base import BaseBackend, MessagePayload, SendResult, build_payload
+from .base import BaseBackend, MessagePayload, Outgoing, SendResult, build_payload
 
 __all__ = [
     "BaseBackend",
     "MessagePayload",
+    "Outgoing",
     "SendResult",
     "build_payload",
+    "forbidden_body_characters",
     "get_backend",
     "get_backend_class",
 ]
@@ -34,3 +36,11 @@ def get_backend_class(path: str | None = None) -> type[BaseBackend]:
             "'django_attentive.backends.text_send.TextSendBackend', '.http.HttpBackend', "
             "'.console.ConsoleBackend' or '.locmem.LocmemBackend'."
         ) from exc
+
+
+def forbidden_body_characters() -> str:
+    """Characters the configured transport cannot carry in a body ("" for most transports)."""
+    try:
+        return get_backend_class().forbidden_body_characters
+    except ConfigurationError:
+        return ""  # the system check reports the unimportable BACKEND

@@ -1,15 +1,14 @@
-"""What every transport shares: the payload shapes and the result of a send."""
+"""What every transport shares: the payload shapes, what a transport is given, and a result."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, NotRequired, TypedDict
+from typing import ClassVar, NotRequired, TypedDict
 
+from ..choices import Kind
 from ..exceptions import ConfigurationError
 from ..validation import forbidden_character_message
-
-if TYPE_CHECKING:
-    from ..models import OutboundMessage
 
 
 class MessagePayload(TypedDict):
@@ -52,6 +51,23 @@ Payload = MessagePayload | TextSendPayload | CustomEventPayload
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """What a transport is given for one outbox row: plain values, never a model."""
+
+    kind: str  # a choices.Kind value
+    to: str
+    body: str = ""
+    media_url: str = ""
+    message_id: str = ""
+    transactional: bool = False
+    payload: Mapping[str, object] = field(default_factory=dict)  # a non-text kind's content
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == Kind.TEXT
+
+
+@dataclass(frozen=True)
 class SendResult:
     """Attentive accepted the request (any 2xx)."""
 
@@ -60,33 +76,35 @@ class SendResult:
     data: dict[str, object] = field(default_factory=dict)
 
 
-def build_payload(message: OutboundMessage) -> MessagePayload:
+def build_payload(outgoing: Outgoing) -> MessagePayload:
     """A text as the Messages API takes it (the shape console and locmem keep too)."""
-    payload: MessagePayload = {"to": message.to, "body": message.body}
-    if message.message_id:
-        payload["messageId"] = message.message_id
-    if message.message_type:
-        payload["type"] = message.message_type
-    if message.media_url:
-        payload["mediaUrl"] = message.media_url
+    payload: MessagePayload = {"to": outgoing.to, "body": outgoing.body}
+    if outgoing.message_id:
+        payload["messageId"] = outgoing.message_id
+    if outgoing.transactional:
+        payload["type"] = "TRANSACTIONAL"
+    if outgoing.media_url:
+        payload["mediaUrl"] = outgoing.media_url
     return payload
 
 
-def build_event_payload(message: OutboundMessage) -> CustomEventPayload:
-    """A custom-event row as ``/v1/events/custom`` takes it; the phone is the row's ``to``."""
-    event = message.event or {}
+def build_event_payload(outgoing: Outgoing) -> CustomEventPayload:
+    """A custom event as ``/v1/events/custom`` takes it; the phone is the row's ``to``."""
+    event = outgoing.payload
+    properties = event.get("properties")
     return {
         "type": str(event.get("type", "")),
-        "properties": dict(event.get("properties") or {}),
+        "properties": dict(properties) if isinstance(properties, Mapping) else {},
         "externalEventId": str(event.get("externalEventId", "")),
         "occurredAt": str(event.get("occurredAt", "")),
-        "user": {"phone": message.to},
+        "user": {"phone": outgoing.to},
     }
 
 
 class BaseBackend:
-    """A transport: ``build_payload`` says what goes over the wire, ``send`` sends a text
-    and ``send_event`` a custom event; errors are raised as exceptions.APIError.
+    """A transport, as a short template: ``build_payload`` says what goes over the wire,
+    ``send`` posts a text and ``send_event`` a custom event; errors are raised as
+    ``exceptions.APIError`` subclasses.
     """
 
     #: Where this transport's API lives when ATTENTIVE has no BASE_URL (None: the app default).
@@ -94,21 +112,21 @@ class BaseBackend:
     #: Characters a body must not contain on this transport (validation refuses them).
     forbidden_body_characters: ClassVar[str] = ""
 
-    def build_payload(self, message: OutboundMessage) -> Payload:
-        """The request body for ``message``: its event for a custom event, else its text.
+    def build_payload(self, outgoing: Outgoing) -> Payload:
+        """The request body: a custom event's own payload, else the text.
 
         A text this transport cannot carry (queued before the shop switched transports)
         raises ValueError, so it ends ``failed`` with the reason instead of being lost.
         """
-        if message.is_event:
-            return build_event_payload(message)
-        found = next((c for c in message.body if c in self.forbidden_body_characters), None)
+        if not outgoing.is_text:
+            return build_event_payload(outgoing)
+        found = next((c for c in outgoing.body if c in self.forbidden_body_characters), None)
         if found is not None:
             raise ValueError(forbidden_character_message(found, self.forbidden_body_characters))
-        return self.build_message_payload(message)
+        return self.build_message_payload(outgoing)
 
-    def build_message_payload(self, message: OutboundMessage) -> Payload:
-        return build_payload(message)
+    def build_message_payload(self, outgoing: Outgoing) -> Payload:
+        return build_payload(outgoing)
 
     def send(self, payload: MessagePayload) -> SendResult:
         raise NotImplementedError
@@ -120,8 +138,8 @@ class BaseBackend:
             "ORDER_EVENTS_AS to 'text'."
         )
 
-    def send_payload(self, message: OutboundMessage, payload: Payload) -> SendResult:
-        """Send a payload from ``build_payload`` to the endpoint for the message's kind."""
-        if message.is_event:
+    def send_payload(self, outgoing: Outgoing, payload: Payload) -> SendResult:
+        """Send a payload from ``build_payload`` to the endpoint for the row's kind."""
+        if not outgoing.is_text:
             return self.send_event(payload)  # type: ignore[arg-type]
         return self.send(payload)  # type: ignore[arg-type]

@@ -31,7 +31,6 @@ MESSAGES_PATH = "/v1/messages"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
 POOL_SIZE = 64  # enough for attentive_send_queued --concurrency up to 64 on one session
 RECIPIENT_REASONS = ("opted out", "opted-out", "opt out", "not found", "unsubscribed")
-#: How a refused-token error begins (``services.release_token_holds`` looks for it).
 TOKEN_REFUSED = "Attentive refused the API token"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Attentive's limit is per second: with none left, the next second brings a fresh allowance.
@@ -89,11 +88,6 @@ def parse_error_body(text: str) -> ErrorBody:
             if value:
                 return ErrorBody(str(value)[:500], error_id)
     return ErrorBody(text.strip()[:500])
-
-
-def response_reason(text: str) -> str:
-    """Attentive's explanation from an error body: JSON of any common shape, or plain text."""
-    return parse_error_body(text).reason
 
 
 def _request_never_left(exc: requests.ConnectionError) -> bool:

@@ -1,19 +1,15 @@
 """Attentive's current API: ``POST {BASE_URL}/v1/text/send`` with a custom app's API key.
 
 The Messages API (http.py) is archived and needs a legacy token new customers cannot get;
-this transport is what a shop adopting the app today uses. See docs/migrating-to-text-send.md.
+this transport is what a shop adopting the app today uses. The docs' *Migrating to
+/v1/text/send* page says how to switch.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import conf
-from .base import TextSendPayload
+from .base import Outgoing, TextSendPayload
 from .http import AttentiveHttpBackend
-
-if TYPE_CHECKING:
-    from ..models import OutboundMessage
 
 TEXT_SEND_PATH = "/v1/text/send"
 CURRENT_API_URL = "https://api.attentivemobile.com"
@@ -30,21 +26,21 @@ class TextSendBackend(AttentiveHttpBackend):
     # Attentive answers success but silently drops a body containing a brace.
     forbidden_body_characters = "{}"
 
-    def build_message_payload(self, message: OutboundMessage) -> TextSendPayload:
+    def build_message_payload(self, outgoing: Outgoing) -> TextSendPayload:
         """The text in /v1/text/send's fields, with TEXT_SEND's options.
 
-        A message's ``message_id`` (the Messages API's tracking id) becomes its
+        A text's ``message_id`` (the Messages API's tracking id) becomes its
         ``messageName``, overriding TEXT_SEND's; both name the message in Attentive's reports.
         """
         options = conf.text_send_options()
         payload: TextSendPayload = {
-            "to": message.to,
-            "subscriptionType": TRANSACTIONAL if message.is_transactional else MARKETING,
-            "body": message.body,
+            "to": outgoing.to,
+            "subscriptionType": TRANSACTIONAL if outgoing.transactional else MARKETING,
+            "body": outgoing.body,
         }
-        if message.media_url:
-            payload["mediaUrl"] = message.media_url
-        message_name = message.message_id or options.get("messageName") or ""
+        if outgoing.media_url:
+            payload["mediaUrl"] = outgoing.media_url
+        message_name = outgoing.message_id or options.get("messageName") or ""
         if message_name:
             payload["messageName"] = str(message_name)
         for flag in ("useShortLinks", "skipFatigue"):

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ...services import PURGE_BATCH_SIZE, purge
+from ... import purge
+from ...outbox.retention import PURGE_BATCH_SIZE
 
 
 class Command(BaseCommand):

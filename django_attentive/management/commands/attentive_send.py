@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from ... import send_message
 from ...exceptions import InvalidMessage
 from ...models import Source, Status
 from ...privacy import mask_phone
-from ...services import deliver, send_message
+from ...sending.delivery import deliver
 
 
 class Command(BaseCommand):

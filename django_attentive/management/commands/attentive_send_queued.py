@@ -6,7 +6,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...worker import Worker, progress_stream
+from ...sending.worker import Worker, progress_stream
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             "--concurrency", type=int, default=1, help="Sending threads (one HTTP session)."
         )
         parser.add_argument(
-            "--batch-size", type=int, default=100, help="Messages claimed per database round trip."
+            "--batch-size", type=int, default=100, help="Messages leased per database round trip."
         )
         parser.add_argument(
             "--max-messages", type=int, default=None, help="Exit after claiming this many."

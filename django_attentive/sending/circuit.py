@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from . import conf
+from .. import conf
 
 logger = logging.getLogger("django_attentive")
 

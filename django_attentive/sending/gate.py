@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from . import conf
+from .. import conf
 from .circuit import AuthCircuit
 from .ratelimit import TokenBucket
 

@@ -1,4 +1,4 @@
-"""The Django Tasks task that delivers one message."""
+"""The Django Tasks tasks that deliver messages."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ try:
 except ImportError:  # Django 5.2: the django-tasks backport
     from django_tasks import task
 
+from .delivery import deliver, deliver_many
+
 
 @task()
 def deliver_message(message_pk: int) -> str:
     """Make one delivery attempt; a message another worker holds, or one not yet due, is skipped."""
-    from .services import deliver
-
     message = deliver(message_pk)
     return message.status if message is not None else "skipped"
 
@@ -20,6 +20,4 @@ def deliver_message(message_pk: int) -> str:
 @task()
 def deliver_messages(message_pks: list[int]) -> int:
     """Deliver a chunk of a bulk send; returns how many were sent."""
-    from .services import deliver_many
-
     return deliver_many(message_pks)

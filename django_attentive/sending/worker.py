@@ -1,7 +1,7 @@
-"""The delivery worker behind ``attentive_send_queued``: claim due messages, send, repeat.
+"""The delivery worker behind ``attentive_send_queued``: lease due messages, send, repeat.
 
-Several workers, on one machine or many, cooperate through the database alone: each claim is
-atomic and leased, so a message is in one worker's hands at a time.
+Several workers, on one machine or many, cooperate through the database alone: each lease is
+taken atomically, so a message is in one worker's hands at a time.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from typing import TextIO
 
 from django.db import connections
 
-from . import conf, services
-from .backends import BaseBackend, get_backend
+from .. import conf
+from ..backends import BaseBackend, get_backend
+from ..exceptions import AuthenticationError
+from ..models import OutboundMessage, Outcome, Status
+from ..outbox import leases, outcomes
+from ..outbox.outcomes import SendReport
 from .circuit import AuthCircuit
-from .exceptions import AuthenticationError
-from .models import OutboundMessage, Outcome, Status
 from .ratelimit import TokenBucket
+from .transmit import transmit
 
 logger = logging.getLogger("django_attentive")
 
@@ -85,13 +88,13 @@ class Worker:
         self.backend = backend or get_backend()
         self.bucket = TokenBucket(conf.rate_limit(), burst=max(1.0, conf.rate_limit() / 10))
         self.circuit = AuthCircuit()
-        self.holder = services.worker_id()
+        self.holder = leases.holder_id()
         self.tally = Tally()
         self.stopping = threading.Event()
-        self._claimed = 0
+        self._leased = 0
         self._unsent: list[OutboundMessage] = []
         self._unsent_lock = threading.Lock()
-        self._reports: queue.Queue[services.SendReport | None] = queue.Queue(self.concurrency * 8)
+        self._reports: queue.Queue[SendReport | None] = queue.Queue(self.concurrency * 8)
         self._last_recovery = 0.0
         self._last_progress = 0.0
 
@@ -107,37 +110,37 @@ class Worker:
             signal.signal(signal.SIGINT, self.stop)
 
     def run(self) -> Tally:
-        """Reserve batches, start a few messages at a time, and keep every thread busy.
+        """Lease batches, start a few messages at a time, and keep every thread busy.
 
         Messages are started (marked ``sending``) in small chunks by this thread, so a sending
         thread's only work is the request; at most one chunk waits started-but-unsent, which
         is what a kill -9 can leave ``unconfirmed`` beyond the requests really in flight.
         """
         inflight: set[Future[str]] = set()
-        reserved: deque[OutboundMessage] = deque()
+        leased: deque[OutboundMessage] = deque()
         chunk = max(1, self.concurrency // 4)
         # A (re)started worker may carry a fixed token: what the old one refused goes now.
-        services.release_token_holds()
+        outcomes.release_token_holds()
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
         writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
             try:
                 while not self.stopping.is_set():
-                    self._recover_expired_claims()
+                    self._recover_expired_leases()
                     if len(inflight) >= self.concurrency + chunk:
                         inflight = self._collect(inflight)
                         continue
                     if self.circuit.token_replaced():
-                        services.release_token_holds()
+                        outcomes.release_token_holds()
                     pause = self.circuit.remaining()
-                    if pause and reserved:
-                        services.release(reserved)
-                        reserved.clear()
-                    if not reserved and not pause and not self._limit_reached():
-                        reserved.extend(self._claim())
-                    if reserved:
-                        batch = [reserved.popleft() for _ in range(min(chunk, len(reserved)))]
-                        started = services.start(batch)
+                    if pause and leased:
+                        leases.release(leased)
+                        leased.clear()
+                    if not leased and not pause and not self._limit_reached():
+                        leased.extend(self._lease())
+                    if leased:
+                        batch = [leased.popleft() for _ in range(min(chunk, len(leased)))]
+                        started = leases.start(batch)
                         inflight |= {pool.submit(self._send_one, message) for message in started}
                     elif inflight:
                         inflight = self._collect(inflight)
@@ -149,7 +152,7 @@ class Worker:
             finally:
                 try:
                     self._tally(inflight)
-                    services.release(reserved)
+                    leases.release(leased)
                 finally:
                     # Even when the database is gone, the writer must stop, or this process
                     # would never exit and its supervisor never restart it.
@@ -160,14 +163,14 @@ class Worker:
         return self.tally
 
     def _limit_reached(self) -> bool:
-        return self.max_messages is not None and self._claimed >= self.max_messages
+        return self.max_messages is not None and self._leased >= self.max_messages
 
-    def _claim(self) -> list[OutboundMessage]:
+    def _lease(self) -> list[OutboundMessage]:
         limit = self.batch_size
         if self.max_messages is not None:
-            limit = min(limit, self.max_messages - self._claimed)
-        batch = services.claim_batch(limit, holder=self.holder)
-        self._claimed += len(batch)
+            limit = min(limit, self.max_messages - self._leased)
+        batch = leases.lease_due(limit, holder=self.holder)
+        self._leased += len(batch)
         return batch
 
     def _collect(self, inflight: set[Future[str]]) -> set[Future[str]]:
@@ -186,7 +189,7 @@ class Worker:
                 self.tally.add(outcome)
         with self._unsent_lock:
             unsent, self._unsent = self._unsent, []
-        services.unstart(unsent)
+        leases.unstart(unsent)
 
     def _send_one(self, message: OutboundMessage) -> str:
         """Runs in a pool thread: one request, unless we are stopping or the token is refused.
@@ -200,7 +203,7 @@ class Worker:
             with self._unsent_lock:
                 self._unsent.append(message)
             return SKIPPED
-        report = services.transmit(message, backend=self.backend)
+        report = transmit(message, backend=self.backend)
         if isinstance(report.outcome, AuthenticationError):
             self.circuit.trip()
         self._reports.put(report)
@@ -219,9 +222,9 @@ class Worker:
                 self._record(reports)
         connections.close_all()
 
-    def _record(self, reports: list[services.SendReport]) -> None:
+    def _record(self, reports: list[SendReport]) -> None:
         try:
-            deliveries = services.record(reports)
+            deliveries = outcomes.record(reports)
         except Exception:
             # One bad report (or a dropped connection) must not cost the batch its results:
             # record each on its own, on a fresh connection.
@@ -230,7 +233,7 @@ class Worker:
             deliveries = []
             for report in reports:
                 try:
-                    deliveries += services.record([report])
+                    deliveries += outcomes.record([report])
                 except Exception:
                     # Its lease expires and recovery marks it unconfirmed: never resent blindly.
                     logger.exception("Could not record the attempt for text #%s", report.message.pk)
@@ -240,12 +243,12 @@ class Worker:
             if delivery.outcome == Outcome.SENT:
                 self.circuit.reset()
 
-    def _recover_expired_claims(self) -> None:
+    def _recover_expired_leases(self) -> None:
         now = time.monotonic()
         if now - self._last_recovery < min(conf.lease_seconds() / 2, 60):
             return
         self._last_recovery = now
-        recovered = services.recover_expired_claims()
+        recovered = leases.recover_expired()
         if recovered:
             logger.warning("Recovered %s texts whose worker died mid-send", recovered)
 
