@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
-from . import conf
+from . import conf, quiet_hours
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 HTTP_BACKEND = "django_attentive.backends.http.AttentiveHttpBackend"
@@ -34,9 +34,10 @@ def check_settings(app_configs: object = None, **kwargs: object) -> list[CheckMe
 def _backend_class() -> type | None:
     """The configured transport's class, or None when it cannot be imported (E004 says so)."""
     try:
-        return import_string(conf.get("BACKEND"))
+        backend_class: type = import_string(conf.get("BACKEND"))
     except ImportError:
         return None
+    return backend_class
 
 
 def _check_backend(backend_class: type | None) -> list[CheckMessage]:
@@ -90,7 +91,7 @@ def _check_base_url(backend_class: type | None) -> list[CheckMessage]:
 
 def _check_regions() -> list[CheckMessage]:
     known = phonenumbers.SUPPORTED_REGIONS
-    errors = []
+    errors: list[CheckMessage] = []
     unknown = [code for code in conf.allowed_regions() if code not in known]
     if unknown:
         errors.append(
@@ -116,23 +117,24 @@ def _check_regions() -> list[CheckMessage]:
 def check_token_accepted(
     app_configs: object = None, databases: object = None, **kwargs: object
 ) -> list[CheckMessage]:
-    """With ``--database``: shout if Attentive refused the token on the latest request."""
+    """With ``--database``: shout if the latest request was refused for the configuration."""
     if not databases:
         return []
-    from .health import token_refused_at
+    from .health import latest_refusal
 
     try:
-        refused_at = token_refused_at()
+        refusal = latest_refusal()
     except DatabaseError:  # not migrated yet: nothing was sent, so nothing was refused
         return []
-    if refused_at is None:
+    if refusal is None:
         return []
+    token = refusal.fix.endswith("TOKEN']")
     return [
         Error(
-            f"Attentive refused the API token (HTTP 403) at {refused_at:%Y-%m-%d %H:%M:%S %Z}; "
+            f"Attentive refused {refusal.what} at {refusal.at:%Y-%m-%d %H:%M:%S %Z}; "
             "texts are waiting.",
-            hint="Fix ATTENTIVE['API_TOKEN']; queued texts go out once a request succeeds.",
-            id="django_attentive.E006",
+            hint=f"Fix {refusal.fix}; queued texts go out once a request succeeds.",
+            id="django_attentive.E006" if token else "django_attentive.E010",
         )
     ]
 
@@ -147,7 +149,7 @@ def _check_text_send() -> list[CheckMessage]:
                 id="django_attentive.E020",
             )
         ]
-    errors = []
+    errors: list[CheckMessage] = []
     unknown = sorted(set(options) - set(conf.TEXT_SEND_OPTIONS))
     if unknown:
         errors.append(
@@ -197,7 +199,7 @@ def _check_order_events_as(backend_class: type | None) -> list[CheckMessage]:
 
 def _check_quiet_hours() -> list[CheckMessage]:
     try:
-        conf.quiet_hours()
+        quiet_hours.configured_window()
     except ValueError as exc:
         return [
             Error(

@@ -51,6 +51,7 @@ class Hold(models.TextChoices):
 
     NONE = "", _("—")
     TOKEN = "token", _("API token refused or unusable")
+    ENDPOINT = "endpoint", _("API endpoint not found (BASE_URL)")
     QUIET_HOURS = "quiet_hours", _("Quiet hours")
 
 
@@ -59,6 +60,7 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", _("Rejected (final)")
     RETRY = "retry", _("Failed, will retry")
     AUTH = "auth", _("Token refused")
+    ENDPOINT = "endpoint", _("Endpoint not found")
     AMBIGUOUS = "ambiguous", _("No answer (unconfirmed)")
     WORKER_LOST = "worker_lost", _("Worker died mid-send")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -139,13 +138,6 @@ def order_events_as() -> str:
 def order_event_properties() -> object:
     """A callable (or its dotted path) giving a custom event's properties from the order."""
     return get("ORDER_EVENT_PROPERTIES") or None
-
-
-def quiet_hours() -> tuple[time, time] | None:
-    """The (start, end) of the recipient-local quiet window, or None when it is off."""
-    from .quiet_hours import parse_window
-
-    return parse_window(get("QUIET_HOURS"))
 
 
 def webhook_secret() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 
@@ -12,8 +14,8 @@ class AttentiveError(Exception):
 class InvalidMessage(AttentiveError, ValidationError):
     """A message failed validation; ``message_dict`` maps argument names to problems."""
 
-    def __init__(self, errors: dict[str, list[str] | str]) -> None:
-        ValidationError.__init__(self, errors)
+    def __init__(self, errors: Mapping[str, list[str] | str]) -> None:
+        ValidationError.__init__(self, dict(errors))
 
     def __str__(self) -> str:
         return "; ".join(
@@ -52,6 +54,11 @@ class AuthenticationError(APIError):
     """403: the API token is wrong. The message is fine and waits for a working token."""
 
 
+class EndpointNotFound(APIError):
+    """404 that is not Attentive's answer about a number (a wrong BASE_URL, a proxy's page):
+    the configuration is wrong, not the message, which waits until it is fixed."""
+
+
 class RecipientError(APIError):
     """The number cannot be texted: opted out, not a subscriber, or unmatched (404)."""
 
@@ -73,9 +80,18 @@ class RateLimited(TransientError):
     ``x-ratelimit-limit`` / ``x-ratelimit-remaining`` headers (None when absent)."""
 
     def __init__(
-        self, message: str, *, limit: int | None = None, remaining: int | None = None, **kwargs
+        self,
+        message: str,
+        *,
+        limit: int | None = None,
+        remaining: int | None = None,
+        status_code: int | None = None,
+        response_body: str = "",
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(
+            message, status_code=status_code, response_body=response_body, retry_after=retry_after
+        )
         self.limit = limit
         self.remaining = remaining
 

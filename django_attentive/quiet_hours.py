@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
 
+from . import conf
+
 Window = tuple[time, time]
+
+
+def configured_window() -> Window | None:
+    """ATTENTIVE["QUIET_HOURS"] as (start, end), or None when it is off; ValueError if garbled."""
+    return parse_window(conf.get("QUIET_HOURS"))
 
 
 def parse_window(value: object) -> Window | None:

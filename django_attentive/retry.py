@@ -12,6 +12,7 @@ from .exceptions import (
     AmbiguousError,
     AuthenticationError,
     BadRequest,
+    EndpointNotFound,
     RecipientError,
     TransientError,
 )
@@ -35,7 +36,7 @@ def backoff_seconds(attempt: int, *, rng: random.Random | None = None) -> float:
 
 
 def auth_pause_seconds() -> float:
-    """How long a refused token holds a message before it is tried again."""
+    """How long a refused token (or a missing endpoint) holds a message before another try."""
     return min(MAX_BACKOFF_SECONDS, max(conf.retry_backoff(), 1.0))
 
 
@@ -48,6 +49,9 @@ def decide(outcome: BaseException | None, attempts_before: int) -> Decision:
     if isinstance(outcome, AuthenticationError):
         # The token is wrong, not the message: it waits without spending an attempt.
         return Decision(Status.QUEUED, Outcome.AUTH, False, auth_pause_seconds(), error)
+    if isinstance(outcome, EndpointNotFound):
+        # Likewise a wrong BASE_URL: nothing is wrong with the message or the number.
+        return Decision(Status.QUEUED, Outcome.ENDPOINT, False, auth_pause_seconds(), error)
     if isinstance(outcome, RecipientError | BadRequest):
         return Decision(Status.FAILED, Outcome.REJECTED, True, None, error)
     if isinstance(outcome, TransientError):

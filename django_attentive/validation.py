@@ -57,7 +57,7 @@ def normalize_phone(value: object) -> str:
             f"'{text}' is not a valid phone number. Check the digits and write it "
             f"with its country code (numbers without one are read as {region})."
         )
-    number_region = phonenumbers.region_code_for_number(number)
+    number_region = phonenumbers.region_code_for_number(number) or "ZZ"
     allowed = conf.allowed_regions()
     if number_region not in allowed:
         country = COUNTRY_NAMES.get(number_region, f"region {number_region}")

@@ -16,6 +16,7 @@ from django_attentive.exceptions import (
     AuthenticationError,
     BadRequest,
     ConfigurationError,
+    EndpointNotFound,
     RecipientError,
     TransientError,
 )
@@ -93,6 +94,49 @@ def test_403_is_an_authentication_error(http_backend):
 def test_404_is_a_recipient_error(http_backend):
     responses.post(http_backend, json={"message": "Invalid or unmatched phone number"}, status=404)
     with pytest.raises(RecipientError, match="unmatched"):
+        send()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><body><h1>404 Not Found</h1></body></html>", "text/html"),  # a proxy's page
+        ('{"message": "No such endpoint: /api/v1/messages"}', "application/json"),
+        ('{"message": "Not found"}', "application/json"),
+        ("Invalid or unmatched phone number", "text/plain"),  # not Attentive's JSON
+        ("", "text/plain"),
+    ],
+)
+@responses.activate
+def test_a_404_that_is_not_attentives_answer_about_a_number_is_an_endpoint_error(
+    http_backend, body, content_type
+):
+    responses.post(http_backend, body=body, status=404, content_type=content_type)
+    with pytest.raises(EndpointNotFound, match="BASE_URL"):
+        send()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Product not found",  # "not found", but not about the subscriber
+        "Subscriber not found in segment 12",
+        "User is unsubscribed",  # no reason Attentive documents
+        "Template opted out of short links",
+    ],
+)
+@responses.activate
+def test_a_400_merely_containing_a_recipient_word_is_a_bad_request(http_backend, reason):
+    responses.post(http_backend, json={"message": reason}, status=400)
+    with pytest.raises(BadRequest):
+        send()
+
+
+@pytest.mark.parametrize("reason", ["Subscriber is opted-out.", "SUBSCRIBER NOT FOUND"])
+@responses.activate
+def test_attentives_own_recipient_reasons_match_whatever_their_case_or_period(http_backend, reason):
+    responses.post(http_backend, json={"message": reason}, status=400)
+    with pytest.raises(RecipientError):
         send()
 
 

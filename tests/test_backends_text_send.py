@@ -145,11 +145,11 @@ def test_json_error_gives_its_message_and_id(text_send):
 
 
 @responses.activate
-def test_json_error_about_an_unsubscribed_number_is_a_recipient_error(text_send):
+def test_json_error_about_an_opted_out_number_is_a_recipient_error(text_send):
     responses.post(
-        text_send, json={"error": {"id": "e-1", "message": "User is unsubscribed"}}, status=400
+        text_send, json={"error": {"id": "e-1", "message": "Subscriber is opted-out"}}, status=400
     )
-    with pytest.raises(RecipientError, match="unsubscribed"):
+    with pytest.raises(RecipientError, match="opted-out"):
         send()
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from .. import cancel, resend, resend_many
 from ..exceptions import AttentiveError, InvalidMessage
-from ..health import token_refused_at
+from ..health import latest_refusal
 from ..models import FINAL_STATUSES, OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
 from . import form_tokens
@@ -267,15 +267,19 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        refused_at = token_refused_at()
-        if refused_at is not None and request.method == "GET":
+        refusal = latest_refusal()
+        if refusal is not None and request.method == "GET":
             messages.error(
                 request,
                 _(
-                    "Attentive refused the API token at %(when)s: texts are waiting, not lost. "
-                    "Fix ATTENTIVE['API_TOKEN'] and they go out."
+                    "Attentive refused %(what)s at %(when)s: texts are waiting, not lost. "
+                    "Fix %(fix)s and they go out."
                 )
-                % {"when": refused_at.strftime("%Y-%m-%d %H:%M")},
+                % {
+                    "what": refusal.what,
+                    "when": refusal.at.strftime("%Y-%m-%d %H:%M"),
+                    "fix": refusal.fix,
+                },
             )
         can_send = self.has_send_permission(request)
         extra_context = {

@@ -29,13 +29,14 @@ def get_backend_class(path: str | None = None) -> type[BaseBackend]:
     """The configured transport's class, e.g. to ask what its API refuses before sending."""
     path = path or conf.get("BACKEND")
     try:
-        return import_string(path)
+        backend_class: type[BaseBackend] = import_string(path)
     except ImportError as exc:
         raise ConfigurationError(
             f"ATTENTIVE['BACKEND'] = {path!r} cannot be imported ({exc}). Use "
             "'django_attentive.backends.text_send.TextSendBackend', '.http.HttpBackend', "
             "'.console.ConsoleBackend' or '.locmem.LocmemBackend'."
         ) from exc
+    return backend_class
 
 
 def forbidden_body_characters() -> str:

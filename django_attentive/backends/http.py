@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, TypedDict, cast
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,6 +21,7 @@ from ..exceptions import (
     AuthenticationError,
     BadRequest,
     ConfigurationError,
+    EndpointNotFound,
     RateLimited,
     RecipientError,
     TransientError,
@@ -30,7 +31,12 @@ from .base import BaseBackend, CustomEventPayload, MessagePayload, Payload, Send
 MESSAGES_PATH = "/v1/messages"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
 POOL_SIZE = 64  # enough for attentive_send_queued --concurrency up to 64 on one session
-RECIPIENT_REASONS = ("opted out", "opted-out", "opt out", "not found", "unsubscribed")
+# Attentive's own reasons for refusing a number, matched whole (lower case, no final period):
+# "not found" inside any other 400, or a 404 page from a proxy, says nothing about the number.
+RECIPIENT_REASONS_400 = frozenset(
+    {"subscriber not found", "subscriber is opted-out", "subscriber is opted out"}
+)
+RECIPIENT_REASONS_404 = frozenset({"invalid or unmatched phone number"})
 TOKEN_REFUSED = "Attentive refused the API token"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Attentive's limit is per second: with none left, the next second brings a fresh allowance.
@@ -110,7 +116,23 @@ def _retry_after(response: requests.Response) -> float | None:
     return _number_header(response, "Retry-After")
 
 
-def _rate_limited(response: requests.Response, reason: str, details: dict) -> RateLimited:
+class _Details(TypedDict):
+    status_code: int
+    response_body: str
+
+
+def _own_reason(text: str) -> str:
+    """Attentive's reason when ``text`` is one of its JSON error bodies, normalised; else ""."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    return parse_error_body(text).reason.strip().rstrip(".").lower()
+
+
+def _rate_limited(response: requests.Response, reason: str, details: _Details) -> RateLimited:
     limit = _number_header(response, "x-ratelimit-limit")
     remaining = _number_header(response, "x-ratelimit-remaining")
     retry_after = _retry_after(response)
@@ -129,7 +151,7 @@ def error_for_response(response: requests.Response) -> APIError:
     """Map a non-2xx answer to the exception that says what to do about it."""
     code, text = response.status_code, response.text
     reason = str(parse_error_body(text)) or response.reason or "no reason given"
-    details = {"status_code": code, "response_body": text}
+    details: _Details = {"status_code": code, "response_body": text}
     if code in (401, 403):
         return AuthenticationError(
             f"{TOKEN_REFUSED}: {reason}. Fix ATTENTIVE['API_TOKEN']; "
@@ -137,9 +159,16 @@ def error_for_response(response: requests.Response) -> APIError:
             **details,
         )
     if code == 404:
-        return RecipientError(f"Attentive does not know this number: {reason}", **details)
+        if _own_reason(text) in RECIPIENT_REASONS_404:
+            return RecipientError(f"Attentive does not know this number: {reason}", **details)
+        return EndpointNotFound(
+            f"{response.url} answered 404 ({reason}), which is not Attentive's answer about a "
+            "number: check ATTENTIVE['BASE_URL'] (and any proxy); texts wait and go out once "
+            "it is right",
+            **details,
+        )
     if code == 400:
-        if any(marker in reason.lower() for marker in RECIPIENT_REASONS):
+        if _own_reason(text) in RECIPIENT_REASONS_400:
             return RecipientError(f"Attentive will not text this number: {reason}", **details)
         return BadRequest(f"Attentive rejected the message: {reason}", **details)
     if code == 429:
@@ -187,7 +216,7 @@ class AttentiveHttpBackend(BaseBackend):
         try:
             response = get_session().post(
                 self.base_url() + path,
-                json=payload,
+                json=cast(dict[str, Any], payload),
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 timeout=(connect_timeout, read_timeout),
             )

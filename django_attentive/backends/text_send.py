@@ -45,5 +45,5 @@ class TextSendBackend(AttentiveHttpBackend):
             payload["messageName"] = str(message_name)
         for flag in ("useShortLinks", "skipFatigue"):
             if flag in options:
-                payload[flag] = bool(options[flag])  # type: ignore[literal-required]
+                payload[flag] = bool(options[flag])  # type: ignore[literal-required,unused-ignore]
         return payload

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("", "—"),
                     ("token", "API token refused or unusable"),
+                    ("endpoint", "API endpoint not found (BASE_URL)"),
                     ("quiet_hours", "Quiet hours"),
                 ],
                 default="",
@@ -81,6 +82,23 @@ class Migration(migrations.Migration):
                 default=dict,
                 help_text="What a non-text kind sends, e.g. a custom event's type and properties.",
                 verbose_name="payload",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="sendattempt",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("sent", "Sent"),
+                    ("rejected", "Rejected (final)"),
+                    ("retry", "Failed, will retry"),
+                    ("auth", "Token refused"),
+                    ("endpoint", "Endpoint not found"),
+                    ("ambiguous", "No answer (unconfirmed)"),
+                    ("worker_lost", "Worker died mid-send"),
+                ],
+                max_length=16,
+                verbose_name="outcome",
             ),
         ),
         migrations.RunPython(forwards, backwards),

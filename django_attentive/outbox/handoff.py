@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -47,7 +48,7 @@ def request_bulk_delivery(deliveries: Iterable[Delivery]) -> None:
     for message_pk, run_after in deliveries:
         waves.setdefault(run_after, []).append((message_pk, run_after))
     for wave in waves.values():
-        transaction.on_commit(lambda wave=wave: _emit(wave, bulk=True, retry=False), robust=True)
+        transaction.on_commit(partial(_emit, wave, bulk=True, retry=False), robust=True)
 
 
 @contextmanager

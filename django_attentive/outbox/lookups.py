@@ -18,7 +18,7 @@ def rows_by(
     """The rows whose ``field_name`` is one of ``values``, by that value."""
     wanted = list(dict.fromkeys(values))
     size = min(LOOKUP_CHUNK, connection.features.max_query_params or 1_000_000)
-    found = {}
+    found: dict[str, Any] = {}
     for start in range(0, len(wanted), size):
         chunk = wanted[start : start + size]
         rows = queryset.filter(**{f"{field_name}__in": chunk})

@@ -23,6 +23,9 @@ from .suppressions import is_recipient_refusal, storable, suppress_refused
 logger = logging.getLogger("django_attentive")
 
 RESPONSE_BODY_LIMIT = 4000
+# Outcomes that hold a message for the configuration, not for anything about the message.
+HOLD_FOR = {Outcome.AUTH: Hold.TOKEN, Outcome.ENDPOINT: Hold.ENDPOINT}
+CONFIG_HOLDS = frozenset(HOLD_FOR.values())
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,15 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
     return [deliveries[id(report)] for report in reports]
 
 
-def release_token_holds() -> int:
-    """Texts waiting only because the token was refused or unusable become due now.
+def release_holds() -> int:
+    """Texts waiting only because the token or the endpoint was refused become due now.
 
-    Called when a new token is seen (a worker starts, or the setting changed), so a fixed
-    token sends them at once; with the same bad token the first request trips the pause again.
+    Called when a new configuration is seen (a worker starts, or a setting changed), so a fixed
+    token or BASE_URL sends them at once; unfixed, the first request trips the pause again.
     """
     now = timezone.now()
     return OutboundMessage.objects.filter(
-        status=Status.QUEUED, hold=Hold.TOKEN, next_attempt_at__gt=now
+        status=Status.QUEUED, hold__in=CONFIG_HOLDS, next_attempt_at__gt=now
     ).update(next_attempt_at=now, updated_at=now)
 
 
@@ -140,7 +143,7 @@ def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> set
         changes = {
             "status": decision.status,
             "next_attempt_at": retry.due_at(decision, now),
-            "hold": Hold.TOKEN if decision.outcome == Outcome.AUTH else Hold.NONE,
+            "hold": HOLD_FOR.get(decision.outcome, Hold.NONE),
             "last_error": decision.error,
             "updated_at": now,
         }
@@ -220,8 +223,8 @@ def _announce(message: OutboundMessage, decision: retry.Decision, outcome: objec
     if decision.status == Status.SENT:
         logger.info("Sent text #%s to %s", message.pk, masked)
         notify(signals.message_sent, message)
-    elif decision.outcome == Outcome.AUTH:
-        logger.warning("Text #%s waits for a working API token: %s", message.pk, error)
+    elif decision.outcome in HOLD_FOR:
+        logger.warning("Text #%s waits for a working configuration: %s", message.pk, error)
     elif decision.status == Status.QUEUED:
         logger.warning(
             "Text #%s to %s will be retried at %s: %s",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .. import conf, quiet_hours
+from .. import quiet_hours
 from ..models import Hold, OutboundMessage, Status, Suppression
 from ..privacy import mask_phone
 from .lookups import rows_by
@@ -42,7 +42,7 @@ def quiet_hold(to: str, transactional: bool, due: datetime) -> tuple[datetime, s
 
     None when it may go at ``due``: transactional texts are never held.
     """
-    window = conf.quiet_hours()
+    window = quiet_hours.configured_window()
     if transactional or window is None:
         return None
     naive = timezone.is_naive(due)  # a project with USE_TZ = False

@@ -1,4 +1,5 @@
-"""The auth circuit breaker: after a 403, stop sending until the token works or changes."""
+"""The sending pause: after Attentive refuses the token (403) or the endpoint is not there
+(a 404 that is not about a number), stop sending until the configuration works or changes."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ logger = logging.getLogger("django_attentive")
 MAX_PAUSE_SECONDS = 3600.0
 
 
-def _fingerprint(token: str) -> str:
-    # Only held in memory, so a changed token is noticed; the token itself is never kept.
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
+def _fingerprint() -> str:
+    """What a pause is about: the token, where requests go, and the transport.
+
+    Only a digest is held in memory, so a changed setting is noticed; the token is never kept.
+    """
+    where = f"{conf.api_token()}\n{conf.get('BASE_URL')}\n{conf.get('BACKEND')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
 class AuthCircuit:
-    """Per-process pause keyed by the token in use, so a new token ends the pause at once."""
+    """Per-process pause keyed by the configuration in use, so fixing it ends the pause at once."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -29,40 +34,41 @@ class AuthCircuit:
         self._until = 0.0
 
     def remaining(self) -> float:
-        """Seconds left in the pause for the token configured now (0 when sending may go on)."""
+        """Seconds left in the pause for the configuration now (0 when sending may go on)."""
         with self._lock:
-            if self._fingerprint != _fingerprint(conf.api_token()):
+            if self._fingerprint != _fingerprint():
                 return 0.0
             return max(0.0, self._until - time.monotonic())
 
-    def trip(self) -> float:
-        """Record a refused token; the pause doubles on each trip. Logs one error per pause."""
-        fingerprint = _fingerprint(conf.api_token())
+    def trip(self, reason: str = "Attentive refused the API token (HTTP 403)") -> float:
+        """Record a refusal; the pause doubles on each trip. Logs one error per pause."""
+        fingerprint = _fingerprint()
         with self._lock:
             if fingerprint == self._fingerprint and self._until > time.monotonic():
-                return self._until - time.monotonic()
+                return float(self._until - time.monotonic())
             self._trips = self._trips + 1 if fingerprint == self._fingerprint else 1
             self._fingerprint = fingerprint
             pause = min(MAX_PAUSE_SECONDS, max(conf.retry_backoff(), 1.0) * 2 ** (self._trips - 1))
             self._until = time.monotonic() + pause
         logger.error(
-            "Attentive refused the API token (HTTP 403). Sending is paused for %.0f s; fix "
-            "ATTENTIVE['API_TOKEN'] and queued texts go out (a changed token resumes at once).",
+            "%s. Sending is paused for %.0f s; fix ATTENTIVE['API_TOKEN'] or ['BASE_URL'] and "
+            "queued texts go out (a changed setting resumes at once).",
+            reason,
             pause,
         )
         return pause
 
-    def token_replaced(self) -> bool:
-        """True once after a refusal when the configured token is no longer the refused one."""
+    def config_changed(self) -> bool:
+        """True once after a refusal when the configuration is no longer the refused one."""
         with self._lock:
-            if self._fingerprint in (None, _fingerprint(conf.api_token())):
+            if self._fingerprint in (None, _fingerprint()):
                 return False
             self._fingerprint, self._trips, self._until = None, 0, 0.0
-        logger.warning("ATTENTIVE['API_TOKEN'] changed; sending resumes.")
+        logger.warning("ATTENTIVE's token or BASE_URL changed; sending resumes.")
         return True
 
     def reset(self, *, quiet: bool = False) -> None:
         with self._lock:
             if self._fingerprint is not None and not quiet:
-                logger.warning("Attentive accepts the API token again; sending resumes.")
+                logger.warning("Attentive accepts our requests again; sending resumes.")
             self._fingerprint, self._trips, self._until = None, 0, 0.0

@@ -10,6 +10,9 @@ from ..outbox import leases, outcomes
 from . import gate
 from .transmit import transmit
 
+#: Outcomes that say the configuration is wrong (not the message): sending pauses.
+PAUSING_OUTCOMES = frozenset({Outcome.AUTH, Outcome.ENDPOINT})
+
 
 def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundMessage | None:
     """Lease one message and make one attempt to send it. None if it could not be leased, or
@@ -41,9 +44,9 @@ def deliver_many(message_pks: Iterable[int]) -> int:
 
 
 def _gate_open() -> bool:
-    """Task deliveries share this process's auth pause; a new token ends it and frees holds."""
-    if gate.circuit.token_replaced():
-        outcomes.release_token_holds()
+    """Task deliveries share this process's pause; a changed setting ends it and frees holds."""
+    if gate.circuit.config_changed():
+        outcomes.release_holds()
     return not gate.circuit.remaining()
 
 
@@ -54,8 +57,8 @@ def attempt(message: OutboundMessage, *, backend: BaseBackend) -> outcomes.Deliv
 
 def _attempt(message: OutboundMessage, backend: BaseBackend) -> outcomes.Delivery:
     delivery = attempt(message, backend=backend)
-    if delivery.outcome == Outcome.AUTH:
-        gate.circuit.trip()
+    if delivery.outcome in PAUSING_OUTCOMES:
+        gate.circuit.trip(delivery.message.last_error)
     elif delivery.outcome == Outcome.SENT:
         gate.circuit.reset()
     return delivery

@@ -22,7 +22,7 @@ from django.db import connections
 
 from .. import conf
 from ..backends import BaseBackend, get_backend
-from ..exceptions import AuthenticationError
+from ..exceptions import AuthenticationError, EndpointNotFound
 from ..models import OutboundMessage, Outcome, Status
 from ..outbox import leases, outcomes
 from ..outbox.outcomes import SendReport
@@ -61,7 +61,8 @@ class Tally:
         return (
             f"sent {c.get(Outcome.SENT, 0)}  failed {c.get(Outcome.REJECTED, 0)}  "
             f"retrying {c.get(Outcome.RETRY, 0)}  unconfirmed {c.get(Outcome.AMBIGUOUS, 0)}  "
-            f"token refused {c.get(Outcome.AUTH, 0)}  {self.rate():.1f}/s"
+            f"token refused {c.get(Outcome.AUTH, 0)}  no endpoint {c.get(Outcome.ENDPOINT, 0)}  "
+            f"{self.rate():.1f}/s"
         )
 
 
@@ -120,7 +121,7 @@ class Worker:
         leased: deque[OutboundMessage] = deque()
         chunk = max(1, self.concurrency // 4)
         # A (re)started worker may carry a fixed token: what the old one refused goes now.
-        outcomes.release_token_holds()
+        outcomes.release_holds()
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
         writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
@@ -130,8 +131,8 @@ class Worker:
                     if len(inflight) >= self.concurrency + chunk:
                         inflight = self._collect(inflight)
                         continue
-                    if self.circuit.token_replaced():
-                        outcomes.release_token_holds()
+                    if self.circuit.config_changed():
+                        outcomes.release_holds()
                     pause = self.circuit.remaining()
                     if pause and leased:
                         leases.release(leased)
@@ -204,8 +205,8 @@ class Worker:
                 self._unsent.append(message)
             return SKIPPED
         report = transmit(message, backend=self.backend)
-        if isinstance(report.outcome, AuthenticationError):
-            self.circuit.trip()
+        if isinstance(report.outcome, AuthenticationError | EndpointNotFound):
+            self.circuit.trip(str(report.outcome))
         self._reports.put(report)
         return HANDED_OFF
 
