@@ -15,7 +15,7 @@ from .. import services
 from ..exceptions import AttentiveError, InvalidMessage
 from ..models import OutboundMessage, SendAttempt, Source
 from . import idempotency
-from .exceptions import Conflict
+from .exceptions import refusal
 from .filters import MessageFilterSerializer, filter_messages
 from .pagination import MessageCursorPagination
 from .parsers import JSONParser
@@ -163,7 +163,9 @@ class MessageViewSet(viewsets.GenericViewSet):
             try:
                 copy = services.resend(original, by=request.user, idempotency_key=key)
             except AttentiveError as exc:
-                raise Conflict(str(exc)) from None
+                raise refusal(
+                    exc, original, action="resend", shown=may_view(request.user)
+                ) from None
         copy.refresh_from_db()
         return _created(request, copy, replayed=replayed)
 
@@ -178,10 +180,11 @@ class MessageViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
+        message = self.get_object()
         try:
-            message = services.cancel(self.get_object())
+            message = services.cancel(message)
         except AttentiveError as exc:
-            raise Conflict(str(exc)) from None
+            raise refusal(exc, message, action="cancel", shown=may_view(request.user)) from None
         return Response(_shown(request, message))
 
 
