@@ -371,6 +371,12 @@ def test_list_filters_by_created_range(api):
     [
         ({"status": "delivered"}, "status"),
         ({"status": ","}, "status"),
+        ({"status": "0"}, "status"),
+        ({"status": "queued,"}, "status"),
+        ({"status": "queued, sent"}, "status"),  # as the schema says: names and commas only
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "501"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
         ({"to": "not a number"}, "to"),
         ({"to": "+33 6 12 34 56 78"}, "to"),
         ({"created_after": "yesterday"}, "created_after"),
@@ -436,6 +442,24 @@ def test_retrieve_shows_the_message_with_its_attempts(api):
 @pytest.mark.parametrize("pk", ["999", "abc", "1.5", "99999999999999999999999", "-1"])
 def test_retrieve_unknown_id_is_404(api, pk):
     assert api.get(f"{MESSAGES}{pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["", "resend", "cancel"])
+@pytest.mark.parametrize(
+    "pk", ["abc", "1.5", "-1", "0", "%C2%84", "9223372036854775808", "1" * 25, "1e3"]
+)
+def test_an_id_no_text_can_have_is_a_json_404_never_html(api, pk, action):
+    url = f"{MESSAGES}{pk}/" + (f"{action}/" if action else "")
+    response = api.get(url) if not action else api.post(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "No text has this id; ids are whole numbers from 1."}
+
+
+def test_the_largest_id_is_looked_up_not_refused(api):
+    assert api.get(f"{MESSAGES}{2**63 - 1}/").json() == {
+        "detail": "No OutboundMessage matches the given query."
+    }
 
 
 # --- POST messages/{id}/resend/ and cancel/
@@ -785,7 +809,18 @@ def test_example_project_openapi_schema_is_valid_and_the_docs_render():
     }
     create = schema["paths"]["/attentive/api/messages/"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
-    assert set(create["responses"]) >= {"201", "400", "422"}
+    assert set(create["responses"]) >= {"201", "400", "401", "403", "415", "422", "429"}
+    key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")["schema"]
+    assert (key["pattern"], key["maxLength"]) == ("^[\\x21-\\x7e]{1,200}$", 200)
+    listing = schema["paths"]["/attentive/api/messages/"]["get"]["parameters"]
+    status = next(p for p in listing if p["name"] == "status")
+    assert status["schema"]["items"]["enum"] == list(Status.values)
+    assert (status["style"], status["explode"]) == ("form", False)
+    resend = schema["paths"]["/attentive/api/messages/{id}/resend/"]["post"]
+    [pk] = [p for p in resend["parameters"] if p["name"] == "id"]
+    assert pk["schema"]["type"] == "integer"
+    assert set(resend["responses"]) >= {"201", "400", "401", "403", "404", "409", "429"}
+    assert "Retry-After" in resend["responses"]["429"]["headers"]
     pages = run_example_project(
         "shell",
         "-c",

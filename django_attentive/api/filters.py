@@ -26,9 +26,9 @@ class MessageFilterSerializer(serializers.Serializer):
     )
 
     def validate_status(self, value: str) -> list[str]:
-        statuses = [part.strip() for part in value.split(",") if part.strip()]
-        unknown = [status for status in statuses if status not in Status.values]
-        if unknown or not statuses:
+        # Exactly the schema's form-style array: names joined by commas, nothing else.
+        statuses = value.split(",")
+        if any(status not in Status.values for status in statuses):
             raise serializers.ValidationError(
                 f"'{value}' is not a status; use one or more of {', '.join(Status.values)}."
             )

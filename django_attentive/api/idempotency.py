@@ -12,7 +12,10 @@ from ..models import OutboundMessage
 from .exceptions import IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
-KEY = re.compile(r"[\x21-\x7e]{1,200}")
+MAX_KEY_LENGTH = 200
+# Printable ASCII without space; the OpenAPI schema states the same pattern.
+PATTERN = rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}"
+KEY = re.compile(PATTERN)
 # Never in a client key (KEY has no space), so "<key> <operation>" is never another's "<key>".
 OPERATION_SEPARATOR = " "
 COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")

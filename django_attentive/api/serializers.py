@@ -121,12 +121,16 @@ class MessageSerializer(serializers.ModelSerializer):
     messageId = BlankAsNullField(source="message_id")
     type = BlankAsNullField(source="message_type")
     mediaUrl = BlankAsNullField(source="media_url")
-    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", read_only=True)
+    nextAttemptAt = serializers.DateTimeField(
+        source="next_attempt_at", read_only=True, allow_null=True
+    )
     lastError = BlankAsNullField(source="last_error")
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    sentAt = serializers.DateTimeField(source="sent_at", read_only=True)
+    sentAt = serializers.DateTimeField(source="sent_at", read_only=True, allow_null=True)
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
-    resentFrom = serializers.PrimaryKeyRelatedField(source="resent_from", read_only=True)
+    resentFrom = serializers.PrimaryKeyRelatedField(
+        source="resent_from", read_only=True, allow_null=True
+    )
     event = EventField(help_text="A custom event's type, properties, externalEventId, occurredAt.")
 
     class Meta:
@@ -167,7 +171,7 @@ class SendAttemptSerializer(serializers.ModelSerializer):
 
     startedAt = serializers.DateTimeField(source="started_at", read_only=True)
     durationMs = serializers.IntegerField(source="duration_ms", read_only=True)
-    statusCode = serializers.IntegerField(source="status_code", read_only=True)
+    statusCode = serializers.IntegerField(source="status_code", read_only=True, allow_null=True)
     error = BlankAsNullField()
     responseBody = serializers.CharField(source="response_body", read_only=True)
 

@@ -15,12 +15,13 @@ from .. import cancel, resend, send_message
 from ..exceptions import AttentiveError, InvalidMessage
 from ..models import OutboundMessage, SendAttempt, Source
 from . import idempotency
-from .exceptions import Conflict
-from .filters import MessageFilterSerializer, filter_messages
+from .exceptions import refusal
+from .filters import filter_messages
+from .ids import parse_id
 from .pagination import MessageCursorPagination
 from .parsers import JSONParser
 from .permissions import MessagePermission, may_view
-from .schema import extend_schema, idempotency_parameter, response
+from .schema import list_parameters, operation
 from .serializers import (
     MessageCreateSerializer,
     MessageDetailSerializer,
@@ -30,17 +31,11 @@ from .serializers import (
 )
 from .throttling import AttentiveRateThrottle
 
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-PROBLEMS = response("Per-field problems: {field: [messages]}, in the admin's words.")
 SHOWN = (
     " Without view_outboundmessage only its id and status: reading a text needs that "
     "permission, whoever sent it."
 )
-NOT_FOUND = response("No text with this id.", ErrorSerializer)
+NO_TEXT = ("No text with this id.", None)
 
 
 class MessageViewSet(viewsets.GenericViewSet):
@@ -52,7 +47,8 @@ class MessageViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     pagination_class = MessageCursorPagination
     throttle_scope = "attentive"
-    lookup_value_regex = r"[0-9]{1,18}"
+    # Any segment reaches the view, so a bad id is DRF's JSON 404, never Django's HTML page.
+    lookup_value_regex = r"[^/]+"
 
     def get_authenticators(self) -> list:
         # The project's DRF settings, read per request so override_settings reaches them too.
@@ -74,6 +70,10 @@ class MessageViewSet(viewsets.GenericViewSet):
             return MessageCreateSerializer
         return MessageSerializer
 
+    def get_object(self) -> OutboundMessage:
+        self.kwargs[self.lookup_field] = parse_id(self.kwargs[self.lookup_field])
+        return super().get_object()
+
     def get_queryset(self) -> QuerySet[OutboundMessage]:
         queryset = super().get_queryset()
         if self.action == "retrieve":
@@ -81,31 +81,37 @@ class MessageViewSet(viewsets.GenericViewSet):
             queryset = queryset.prefetch_related(Prefetch("send_attempts", oldest_first))
         return queryset
 
-    @extend_schema(
+    @operation(
         summary="List texts, newest first",
-        parameters=[MessageFilterSerializer],
-        responses={200: MessageSerializer(many=True), 400: PROBLEMS},
+        query=list_parameters(),
+        answers={
+            200: ("A page of texts; follow `next` until it is null.", MessageSerializer(many=True)),
+            400: ("A bad filter or page_size, by name.", "problems"),
+            404: ("A cursor that was not given by this API.", None),
+        },
     )
     def list(self, request: Request) -> Response:
         queryset = filter_messages(self.get_queryset(), request.query_params)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
 
-    @extend_schema(
+    @operation(
         summary="One text with its send attempts",
-        responses={200: MessageDetailSerializer, 404: NOT_FOUND},
+        detail=True,
+        answers={200: ("The text and its send log.", MessageDetailSerializer), 404: NO_TEXT},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(MessageDetailSerializer(self.get_object()).data)
 
-    @extend_schema(
+    @operation(
         summary="Send a text",
-        parameters=idempotency_parameter(),
+        idempotent=True,
         request=MessageCreateSerializer,
-        responses={
-            201: response(f"The text.{SHOWN}", MessageSerializer),
-            400: PROBLEMS,
-            422: response("The Idempotency-Key was used for different content.", ErrorSerializer),
+        answers={
+            201: (f"The text.{SHOWN}", "message"),
+            400: ("Per-field problems, in the admin's words; or unparsable JSON.", "problems"),
+            415: ("The body is not JSON.", None),
+            422: ("The Idempotency-Key was used for different content.", None),
         },
     )
     def create(self, request: Request) -> Response:
@@ -142,14 +148,16 @@ class MessageViewSet(viewsets.GenericViewSet):
         except InvalidMessage as exc:
             raise ValidationError(api_errors(exc)) from None
 
-    @extend_schema(
+    @operation(
         summary="Send a text again",
         description="Queues a copy (``resentFrom`` = this id) of a text that has an outcome.",
-        request=None,
-        responses={
-            201: response(f"The new copy.{SHOWN}", MessageSerializer),
-            404: NOT_FOUND,
-            409: response("The text has no outcome yet.", ErrorSerializer),
+        detail=True,
+        idempotent=True,
+        answers={
+            201: (f"The new copy.{SHOWN}", "message"),
+            400: ("A bad Idempotency-Key.", "problems"),
+            404: NO_TEXT,
+            409: ("The text has no outcome yet, or no longer passes validation.", None),
         },
     )
     @action(detail=True, methods=["post"])
@@ -163,25 +171,28 @@ class MessageViewSet(viewsets.GenericViewSet):
             try:
                 copy = resend(original, by=request.user, idempotency_key=key)
             except AttentiveError as exc:
-                raise Conflict(str(exc)) from None
+                raise refusal(
+                    exc, original, action="resend", shown=may_view(request.user)
+                ) from None
         copy.refresh_from_db()
         return _created(request, copy, replayed=replayed)
 
-    @extend_schema(
+    @operation(
         summary="Stop a queued text",
-        request=None,
-        responses={
-            200: response(f"The cancelled text.{SHOWN}", MessageSerializer),
-            404: NOT_FOUND,
-            409: response("Only queued texts can be cancelled.", ErrorSerializer),
+        detail=True,
+        answers={
+            200: (f"The cancelled text.{SHOWN}", "message"),
+            404: NO_TEXT,
+            409: ("Only queued texts can be cancelled.", None),
         },
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
+        message = self.get_object()
         try:
-            message = cancel(self.get_object())
+            message = cancel(message)
         except AttentiveError as exc:
-            raise Conflict(str(exc)) from None
+            raise refusal(exc, message, action="cancel", shown=may_view(request.user)) from None
         return Response(_shown(request, message))
 
 
