@@ -72,6 +72,8 @@ class Command(BaseCommand):
                 f"  Texts go to the fake Attentive; its inbox: "
                 f"http://127.0.0.1:{port}/fake-attentive/inbox/\n"
                 f"  Try: python manage.py attentive_send +12015550123 'Hello from the demo'\n"
+                f"  Webhooks: the demo's signing key is WEBHOOK_SECRET in "
+                f"{settings.DEMO_SECRETS_FILE}\n"
             )
         self.stdout.write(
             f"  Place an order: http://127.0.0.1:{port}/shop/ then mark it paid/shipped/"
