@@ -9,6 +9,11 @@ dates, times, ids, order numbers and durations stay readable):
   after a ``1``, bare or grouped (``2015550123``, ``(201) 555-0123``, ``1-201-555-0123``);
 - UK national: a trunk ``0`` and 10 or 11 digits in all (``020 7946 0000``, ``07700900123``).
 
+Numbers are matched after normalising, one character for one: any decimal digit (Arabic-Indic,
+fullwidth, …) counts as its ASCII digit, any space (no-break, thin, …) as a space, any dash as
+``-``, and fullwidth ``＋ ( ) .`` as their ASCII forms; ``phonenumbers`` reads all of these, so
+a customer may type them. The masked form is always ASCII: ``+1201•••0123``.
+
 It must stand alone: not glued to letters or digits (a UUID, a hash), and not continuing a
 run of digits joined by dots, dashes, slashes or colons (a date, a time, a version, an IP
 address). A 10-digit id shaped like a North American number is masked too: in free text
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 BULLETS = "•••"
 SHOWN_DIGITS = 4
@@ -38,17 +44,49 @@ _PHONE = re.compile(
     re.VERBOSE,
 )
 _UK_DIGITS = (10, 11)
+_FULLWIDTH = {"\uff0b": "+", "\uff08": "(", "\uff09": ")", "\uff0e": ".", "\u2212": "-"}
+
+
+class _AsciiLookalikes(dict):
+    """A ``str.translate`` table, filled as characters are met: each maps to one character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            found = str(digit)
+        elif char in _FULLWIDTH:
+            found = _FULLWIDTH[char]
+        elif unicodedata.category(char) == "Zs":
+            found = " "
+        elif unicodedata.category(char) == "Pd":
+            found = "-"
+        else:
+            found = char
+        self[code] = found
+        return found
+
+
+_LOOKALIKES = _AsciiLookalikes()
+
+
+def ascii_lookalikes(text: str) -> str:
+    """``text`` with Unicode digits, spaces and dashes as their ASCII forms, character for
+    character (so positions in the result are positions in ``text``)."""
+    if text.isascii():
+        return text
+    return text.translate(_LOOKALIKES)
 
 
 def mask_phone(number: str) -> str:
-    """'+12015550123' -> '+1201•••0123' (STYLE.md): enough to tell numbers apart, not to dial.
+    """'+12015550123' -> '+1201•••0123': enough to tell numbers apart, not to dial.
 
     A number written without its ``+country`` keeps only its last four digits: '•••0123'.
     """
-    text = str(number or "").strip()
+    text = ascii_lookalikes(str(number or "")).strip()
     if not text:
         return ""
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if len(digits) <= SHOWN_DIGITS * 2:
         return BULLETS
     if text.startswith("+"):
@@ -58,7 +96,15 @@ def mask_phone(number: str) -> str:
 
 def mask_phones_in(text: str) -> str:
     """Mask every phone number inside free text (error messages, exception text)."""
-    return _PHONE.sub(_mask_match, text)
+    normalised = ascii_lookalikes(text)
+    if normalised is text:
+        return _PHONE.sub(_mask_match, text)
+    # Found in the normalised text; everything but the numbers is kept as written.
+    pieces, last = [], 0
+    for match in _PHONE.finditer(normalised):
+        pieces += [text[last : match.start()], _mask_match(match)]
+        last = match.end()
+    return "".join([*pieces, text[last:]])
 
 
 def _mask_match(match: re.Match[str]) -> str:

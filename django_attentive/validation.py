@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from . import conf
 from .exceptions import InvalidMessage
@@ -93,21 +95,36 @@ def forbidden_character_message(character: str, forbidden: str) -> str:
     )
 
 
+_MEDIA_URL = URLValidator(schemes=["http", "https"])
+
+
 def check_media_url(url: object) -> str:
+    """The media URL, checked: a well-formed http(s) URL to a GIF, PNG or JPG; "" for none."""
     if url in (None, ""):
         return ""
     text = str(url).strip()
     _refuse_nul(text, "The media URL")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if len(text) > MAX_MEDIA_URL_LENGTH:
+        raise ValueError(f"The media URL is too long; keep it under {MAX_MEDIA_URL_LENGTH}.")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"'{text}' is not an http(s) URL. Give a link starting with https://.")
+    try:
+        _MEDIA_URL(text)
+        parts.port  # noqa: B018 (a port past 65535 raises ValueError)
+    except (ValidationError, ValueError):
+        raise ValueError(
+            f"'{text}' is not a well-formed URL (check the host name for spaces or stray "
+            "characters, and encode spaces in the path as %20)."
+        ) from None
     if not parts.path.lower().endswith(MEDIA_EXTENSIONS):
         raise ValueError(
             f"'{text}' is not a GIF, PNG or JPG image; Attentive only sends those "
             "(under 500 KB). Link to a .gif, .png or .jpg file."
         )
-    if len(text) > MAX_MEDIA_URL_LENGTH:
-        raise ValueError(f"The media URL is too long; keep it under {MAX_MEDIA_URL_LENGTH}.")
     return text
 
 

@@ -33,6 +33,9 @@ SIGNATURE_HEADER = "x-attentive-hmac-sha256"
 UNSUBSCRIBED = "sms.unsubscribed"
 SUBSCRIBED = "sms.subscribed"
 MAX_TYPE_LENGTH = WebhookEvent._meta.get_field("type").max_length
+# Attentive's events nest a few levels; far deeper is an attack on whatever walks the payload
+# later (the admin's pretty-printer recursed past Python's limit at ~900 levels).
+MAX_DEPTH = 32
 
 
 class MalformedEvent(ValueError):
@@ -75,6 +78,8 @@ def parse_event(body: bytes) -> Event:
         raise MalformedEvent("The body is not JSON.") from None
     if not isinstance(payload, dict):
         raise MalformedEvent("The body is not a JSON object.")
+    if nesting_depth(payload) > MAX_DEPTH:
+        raise MalformedEvent(f"The body is nested more than {MAX_DEPTH} levels deep.")
     _check_storable(payload)
     kind = payload.get("type")
     if not isinstance(kind, str) or not kind or len(kind) > MAX_TYPE_LENGTH:
@@ -88,6 +93,26 @@ def parse_event(body: bytes) -> Event:
         payload=payload,
         occurred_at=_timestamp(payload.get("timestamp")),
     )
+
+
+def nesting_depth(value: object, *, stop_after: int = MAX_DEPTH) -> int:
+    """How many levels of objects and arrays ``value`` has, counting no further than one past
+    ``stop_after``.
+
+    Level by level rather than recursively, so no payload, however deep, can exhaust the stack.
+    """
+    depth, level = 0, [value]
+    while depth <= stop_after:
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return depth
 
 
 def _check_storable(payload: dict) -> None:
@@ -129,7 +154,8 @@ def _timestamp(value: object) -> datetime | None:
 @require_POST
 def webhook_view(request: HttpRequest) -> JsonResponse:
     """Receive one Attentive event: 403 unless signed, 400 if unreadable, else 200 at once."""
-    secret = conf.webhook_secret()
+    # Stripped like API_TOKEN: a key read from a file or a secret store often ends in a newline.
+    secret = conf.webhook_secret().strip()
     if not secret:
         logger.error("Refused a webhook: ATTENTIVE['WEBHOOK_SECRET'] is not set")
         return _answer(403, "Webhooks are off: ATTENTIVE['WEBHOOK_SECRET'] is not set.")

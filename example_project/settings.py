@@ -1,17 +1,24 @@
 """Settings of the example shop, read from the environment with django-environ.
 
-With no ATTENTIVE_API_TOKEN the demo texts the fake Attentive mounted in this same server,
-over real HTTP, so nothing leaves the machine.
+With DEBUG on and no ATTENTIVE_API_TOKEN the demo texts the fake Attentive mounted in this
+same server, over real HTTP, so nothing leaves the machine. With DEBUG off the fake is never
+mounted (anyone could read its inbox): without a token texts are printed to the console.
+Secrets not given in the environment are made once per install (docs/security.md).
 """
 
 from pathlib import Path
 
 import environ
 
+from example_project.demo_secrets import demo_secret
+
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env(DEBUG=(bool, True))
 
-SECRET_KEY = env("SECRET_KEY", default="demo-only-insecure-key")
+# SECRET_KEY and the demo's webhook key: from the environment, else random ones made on first
+# start and kept in this (git-ignored) file; a throwaway run points it elsewhere.
+DEMO_SECRETS_FILE = Path(env("DEMO_SECRETS_FILE", default=BASE_DIR.parent / ".demo-secrets.json"))
+SECRET_KEY = env("SECRET_KEY", default="") or demo_secret(DEMO_SECRETS_FILE, "SECRET_KEY")
 DEBUG = env("DEBUG")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
@@ -79,14 +86,21 @@ DEMO_PORT = env("PORT", default="8000")
 # the demo) points it elsewhere so the developer's own login stays valid.
 DEMO_ADMIN_FILE = env.path("DEMO_ADMIN_FILE", default=BASE_DIR.parent / ".demo-admin")
 ATTENTIVE_API_TOKEN = env("ATTENTIVE_API_TOKEN", default="")
-# The demo's fake Attentive lives in this server; a real token switches to Attentive itself.
-USE_FAKE_ATTENTIVE = not ATTENTIVE_API_TOKEN
+# The demo's fake Attentive lives in this server, in development only: its inbox and knobs are
+# open to anyone who can reach it. A real token switches to Attentive itself.
+USE_FAKE_ATTENTIVE = DEBUG and not ATTENTIVE_API_TOKEN
+# DEBUG off and no token: nothing to send to, so texts are printed (numbers masked).
+_DEFAULT_BACKEND = (
+    "django_attentive.backends.http.HttpBackend"
+    if ATTENTIVE_API_TOKEN or USE_FAKE_ATTENTIVE
+    else "django_attentive.backends.console.ConsoleBackend"
+)
 
 ATTENTIVE = {
-    "API_TOKEN": ATTENTIVE_API_TOKEN or "demo-token-for-the-fake",
+    "API_TOKEN": ATTENTIVE_API_TOKEN or ("demo-token-for-the-fake" if USE_FAKE_ATTENTIVE else ""),
     # The fake serves both transports: ATTENTIVE_BACKEND=...text_send.TextSendBackend tries
     # Attentive's current API (README, "Choosing a transport").
-    "BACKEND": env("ATTENTIVE_BACKEND", default="django_attentive.backends.http.HttpBackend"),
+    "BACKEND": env("ATTENTIVE_BACKEND", default=_DEFAULT_BACKEND),
     "ORDER_EVENTS_AS": env("ATTENTIVE_ORDER_EVENTS_AS", default="text"),
     "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
     # Marketing texts wait out 21:00-08:00 in the recipient's zone. Against the fake the demo
@@ -96,9 +110,9 @@ ATTENTIVE = {
         if env.bool("ATTENTIVE_QUIET_HOURS", default=not USE_FAKE_ATTENTIVE)
         else None
     ),
-    "WEBHOOK_SECRET": env(
-        "ATTENTIVE_WEBHOOK_SECRET", default="demo-webhook-secret" if USE_FAKE_ATTENTIVE else ""
-    ),
+    # Against the fake, a per-install key so webhooks can be tried (docs/compliance.md).
+    "WEBHOOK_SECRET": env("ATTENTIVE_WEBHOOK_SECRET", default="")
+    or (demo_secret(DEMO_SECRETS_FILE, "WEBHOOK_SECRET") if USE_FAKE_ATTENTIVE else ""),
 }
 # Without ATTENTIVE_BASE_URL a real token goes to the chosen transport's own Attentive host.
 _base_url = env(

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+# Only with DEBUG on and no token (settings.py): the fake's inbox and knobs have no login.
 if settings.USE_FAKE_ATTENTIVE:
     urlpatterns.append(path("fake-attentive/", include("django_attentive.fake.urls")))

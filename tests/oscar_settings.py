@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "rest_framework",
     "django_attentive",
-    "django_attentive.contrib.oscar.AttentiveOscarConfig",
+    "django_attentive.contrib.oscar",  # the short name; the AppConfig path works too
 ]
 SITE_ID = 1
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}

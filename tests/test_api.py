@@ -245,6 +245,13 @@ def test_invalid_field_is_400_in_the_validation_words(api, payload, words):
     assert OutboundMessage.objects.count() == 0
 
 
+def test_a_media_url_with_a_space_in_its_host_is_400(api):
+    response = post(api, {**TEXT, "mediaUrl": "https://exa mple.com/x.png"})
+    assert response.status_code == 400
+    assert "well-formed" in response.json()["mediaUrl"][0]
+    assert OutboundMessage.objects.count() == 0
+
+
 def test_every_invalid_field_is_reported_at_once(api):
     response = post(api, {"to": "12", "body": "", "mediaUrl": "x", "media_url": "y"})
     assert response.status_code == 400

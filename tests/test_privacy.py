@@ -172,3 +172,61 @@ def test_a_send_that_fails_logs_no_number_and_no_body(
     assert "5550199" not in caplog.text
     assert "Secret sale" not in caplog.text
     assert "Second secret" not in caplog.text
+
+
+def _digits_in(script_zero: int, text: str) -> str:
+    return "".join(chr(script_zero + int(c)) if c.isdigit() else c for c in text)
+
+
+ARABIC_INDIC = _digits_in(0x660, "+1 201 555 0123")
+EXTENDED_ARABIC_INDIC = _digits_in(0x6F0, "+44 7700 900123")
+FULLWIDTH = _digits_in(0xFF10, "(201) 555-0123")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+1\xa0201\xa0555\xa00123", "+1201•••0123"),
+        ("+1\u202f201\u2011555\u20110123", "+1201•••0123"),
+        ("+44\u20097700\u2009900123", "+4477•••0123"),
+        ("(201)\xa0555\u20130123", "•••0123"),
+        ("\uff0b1 201 555 0123", "+1201•••0123"),
+        (ARABIC_INDIC, "+1201•••0123"),
+        (EXTENDED_ARABIC_INDIC, "+4477•••0123"),
+        (FULLWIDTH, "•••0123"),
+        (f"'{ARABIC_INDIC}' is a number from France", "'+1201•••0123' is a number from France"),
+        ("café\xa0au lait, ٣ cups", "café\xa0au lait, ٣ cups"),
+    ],
+)
+def test_numbers_written_with_unicode_spaces_dashes_or_digits_are_masked(text, expected):
+    assert mask_phones_in(text) == expected
+
+
+def test_mask_phone_shows_ascii_digits_whatever_digits_the_number_was_written_in():
+    assert mask_phone(ARABIC_INDIC) == "+1201•••0123"
+    assert mask_phone("+1\xa0201\xa0555\xa00123") == "+1201•••0123"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+33\xa06\xa012\xa034\xa056\xa078",  # French: refused, and the reason quotes it
+        _digits_in(0x660, "+33 6 12 34 56 78"),
+        "+1\u202f201\u2011555\u20110123",  # not parsed: the reason quotes it too
+    ],
+)
+def test_an_order_texted_to_an_unusable_number_logs_it_masked(phone, caplog):
+    from django_attentive.models import MessageTemplate
+    from django_attentive.signals import order_event
+    from tests.shopapp.models import Order
+
+    MessageTemplate.objects.create(key="order_placed", body="Thanks")
+    order = Order.objects.create(number="1001", phone="")
+    with caplog.at_level(logging.DEBUG, logger="django_attentive"):
+        order_event.send(sender=Order, order=order, event="placed", phone=phone)
+    assert "not texted" in caplog.text
+    assert phone not in caplog.text
+    digits = "".join(str(int(c)) for c in phone if c.isdigit())
+    assert digits[-4:] in caplog.text  # masked, not dropped
+    assert digits[-6:] not in caplog.text.replace("•", "")

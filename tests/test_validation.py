@@ -73,3 +73,35 @@ def test_invalid_message_is_a_django_validation_error():
 
     with pytest.raises(ValidationError):
         validate_message("", "Hi")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://exa mple.com/x.png",
+        "https://exa%20mple.com/x.png",
+        "https://example..com/x.png",
+        "https://-example.com/x.png",
+        "https://example.com:99999/x.png",
+        "https://[::1/x.png",
+        "https:///x.png",
+        "https://example.com/a b.png",
+    ],
+)
+def test_media_url_must_be_a_well_formed_url(url):
+    with pytest.raises(InvalidMessage) as caught:
+        validate_message("+12015550123", "Hi", media_url=url)
+    assert "media_url" in caught.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cdn.example.com/a.png",
+        "http://127.0.0.1:8000/static/banner.gif",
+        "http://localhost/x.jpeg",
+        "https://shop.example/images/a.JPG?v=3#top",
+    ],
+)
+def test_well_formed_media_urls_are_kept(url):
+    assert validate_message("+12015550123", "Hi", media_url=url).media_url == url

@@ -400,3 +400,46 @@ def test_admin_lists_the_events_read_only():
     assert page.status_code == 200
     assert b"external_id" in page.content
     assert client.get(reverse("admin:django_attentive_webhookevent_add")).status_code == 403
+
+
+# ----------------------------------------------------------------- hardening
+
+
+def test_a_secret_read_from_a_file_with_a_trailing_newline_still_verifies(attentive):
+    attentive(WEBHOOK_SECRET=f"  {SECRET}\n")
+    response = post(event())
+    assert response.status_code == 200
+    assert response.json() == {"detail": "suppressed"}
+
+
+def nested(depth: int) -> dict:
+    """A signed-looking event whose ``note`` is ``depth`` levels deep in all."""
+    inner: object = "bottom"
+    for _ in range(depth - 1):
+        inner = {"n": inner}
+    return {"type": "sms.unsubscribed", "subscriber": {"phone": NUMBER}, "note": inner}
+
+
+def test_a_payload_nested_deeper_than_any_real_event_is_refused():
+    response = post(nested(900))
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_payload_nested_as_deep_as_allowed_is_stored():
+    from django_attentive.webhooks import MAX_DEPTH
+
+    assert post(nested(MAX_DEPTH)).status_code == 200
+    assert post(nested(MAX_DEPTH + 1)).status_code == 400
+
+
+def test_admin_shows_a_deep_payload_stored_earlier_without_a_500():
+    stored = WebhookEvent.objects.create(
+        dedup_key="deep", type="sms.unsubscribed", payload=nested(900), outcome="ignored"
+    )
+    client = Client()
+    client.force_login(User.objects.create_superuser("boss", password="pw"))
+    page = client.get(reverse("admin:django_attentive_webhookevent_change", args=[stored.pk]))
+    assert page.status_code == 200
+    assert b"too deeply nested" in page.content

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from ..models import WebhookEvent
+from ..webhooks import MAX_DEPTH, nesting_depth
 from .messages import ReadOnlyAdminMixin
 from .pagination import LargeTablePaginator
 
@@ -33,5 +34,11 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="payload")
     def pretty_payload(self, obj: WebhookEvent) -> str:
+        if nesting_depth(obj.payload) > MAX_DEPTH:
+            # Stored before such bodies were refused; indenting it would recurse past the limit.
+            return (
+                f"(Not shown: the payload is too deeply nested, more than {MAX_DEPTH} levels; "
+                "no real Attentive event is. It was stored before such bodies were refused.)"
+            )
         text = json.dumps(obj.payload, indent=2, ensure_ascii=False)
         return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)

@@ -1,14 +1,25 @@
-"""A one-page checkout: the order is created in a transaction and track() texts it."""
+"""A one-page checkout: the order is created in a transaction and track() texts it.
+
+The thanks page shows a customer's name and number, so only the visitor who placed the order
+(their session remembers it) and staff may see it; anyone else gets a 404, as for an order
+that does not exist (numbers are sequential, so they are easy to guess).
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from .checks import fake_attentive_url
 from .forms import ITEMS, CheckoutForm
 from .models import Order
+
+#: The session key listing the order numbers this visitor placed.
+PLACED_ORDERS = "shop_placed_orders"
+#: Enough for any demo session; the oldest are forgotten first.
+REMEMBERED_ORDERS = 50
 
 
 def next_number() -> str:
@@ -27,11 +38,19 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 item=name,
                 total=price,
             )
+        placed = [*request.session.get(PLACED_ORDERS, []), order.number]
+        request.session[PLACED_ORDERS] = placed[-REMEMBERED_ORDERS:]
         # The confirmation text went out right after the commit above.
         return redirect("shop:thanks", number=order.number)
-    return render(request, "shop/checkout.html", {"form": form})
+    return render(request, "shop/checkout.html", {"form": form, **_links()})
 
 
 def thanks(request: HttpRequest, number: str) -> HttpResponse:
+    if not (request.user.is_staff or number in request.session.get(PLACED_ORDERS, [])):
+        raise Http404("No order with this number was placed in this browser.")
     order = get_object_or_404(Order, number=number)
-    return render(request, "shop/thanks.html", {"order": order})
+    return render(request, "shop/thanks.html", {"order": order, **_links()})
+
+
+def _links() -> dict[str, str | None]:
+    return {"fake_inbox_url": fake_attentive_url()}

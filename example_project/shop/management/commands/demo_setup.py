@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -72,6 +73,11 @@ class Command(BaseCommand):
                 f"  Texts go to the fake Attentive; its inbox: "
                 f"http://127.0.0.1:{port}/fake-attentive/inbox/\n"
                 f"  Try: python manage.py attentive_send +12015550123 'Hello from the demo'\n"
+            )
+        if settings.USE_FAKE_ATTENTIVE and not os.environ.get("ATTENTIVE_WEBHOOK_SECRET"):
+            self.stdout.write(
+                f"  Webhooks: the demo's signing key is WEBHOOK_SECRET in "
+                f"{settings.DEMO_SECRETS_FILE}\n"
             )
         self.stdout.write(
             f"  Place an order: http://127.0.0.1:{port}/shop/ then mark it paid/shipped/"

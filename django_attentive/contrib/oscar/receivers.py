@@ -1,22 +1,12 @@
-"""django-oscar: text customers when Oscar places an order or changes its status.
-
-One line in settings::
-
-    INSTALLED_APPS += ["django_attentive.contrib.oscar.AttentiveOscarConfig"]
-
-Oscar's ``order_placed`` becomes the event ``placed``; ``order_status_changed`` becomes the
-new status as a slug (``"Being processed"`` -> ``being_processed``, template
-``order_being_processed``). The number comes from ``order.shipping_address.phone_number``.
-"""
+"""Oscar's order signals as ``order_event``s: the receivers the adapter connects."""
 
 from __future__ import annotations
 
-from django.apps import AppConfig
 from django.db import models
 from django.utils.text import slugify
 
-from .. import conf
-from ..signals import order_event
+from ... import conf
+from ...signals import order_event
 
 UID = "django_attentive.contrib.oscar"
 
@@ -62,12 +52,3 @@ def disconnect() -> None:
 
     order_placed.disconnect(dispatch_uid=UID)
     order_status_changed.disconnect(dispatch_uid=UID)
-
-
-class AttentiveOscarConfig(AppConfig):
-    name = "django_attentive.contrib.oscar"
-    label = "attentive_oscar"  # "oscar" is Oscar's own label
-    verbose_name = "Attentive texts for django-oscar"
-
-    def ready(self) -> None:
-        connect()
