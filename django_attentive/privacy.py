@@ -41,7 +41,7 @@ _UK_DIGITS = (10, 11)
 
 
 def mask_phone(number: str) -> str:
-    """'+12015550123' -> '+1201•••0123' (STYLE.md): enough to tell numbers apart, not to dial.
+    """'+12015550123' -> '+1201•••0123': enough to tell numbers apart, not to dial.
 
     A number written without its ``+country`` keeps only its last four digits: '•••0123'.
     """
