@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create or refresh one virtualenv with the project installed editable, plus the dev extra.
+# Create or refresh one virtualenv with the project installed editable, plus the dev extra
+# (and, in .venv, the docs extra: `make test` builds the docs site there).
 #
 #   scripts/venv.sh VENV_DIR PYTHON_VERSION [DJANGO_SPEC]
 #   scripts/venv.sh .venv     3.11 'Django>=5.2,<6'
@@ -12,7 +13,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -ge 2 ]] || die "usage: $0 VENV_DIR PYTHON_VERSION [DJANGO_SPEC]"
-venv="$1"; pyver="$2"; django_spec="${3:-}"; extras="${EXTRAS:-dev}"
+venv="$1"; pyver="$2"; django_spec="${3:-}"
+default_extras=dev
+[[ "$(basename "$venv")" == .venv ]] && default_extras=dev,docs
+extras="${EXTRAS:-$default_extras}"
 [[ "$venv" = /* ]] || venv="$ROOT/$venv"
 
 if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then

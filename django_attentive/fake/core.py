@@ -531,7 +531,7 @@ def _check_recipient(config: FakeConfig, to: str) -> tuple[int, str] | None:
 
 
 def _check_message(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
-    """``/v1/messages``, as the seed describes it."""
+    """``/v1/messages``, as Attentive's Messages API reference describes it."""
     missing = [key for key in ("to", "body") if key not in payload]
     if missing:
         return 500, MISSING_PARAMETERS.format(", ".join(missing))
