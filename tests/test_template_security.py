@@ -232,3 +232,24 @@ def test_preview_uses_the_real_order_for_staff_who_may_view_orders():
     result = client.post(reverse(PREVIEW_URL), {"body": "{{ order.customer_name }}"}).json()
     assert result["text"] == "Real Customer"
     assert "#4242" in result["source"]
+
+
+@pytest.mark.parametrize(
+    ("perms", "shown"),
+    [
+        ((), "Ada O&#x27;Brien &amp; Sons"),
+        (("shopapp.view_order",), "Real Customer"),
+    ],
+)
+def test_the_change_page_preview_shows_a_real_order_only_to_staff_who_may_view_it(perms, shown):
+    order = Order.objects.create(number="4242", customer_name="Real Customer", phone="+12015550123")
+    OutboundMessage.objects.create(
+        to="+12015550123", body="x", status=Status.SENT, source=Source.ORDER, related=order
+    )
+    template = MessageTemplate.objects.create(key="order_paid", body="{{ order.customer_name }}")
+    client = staff_client("django_attentive.change_messagetemplate", *perms)
+    url = reverse("admin:django_attentive_messagetemplate_change", args=[template.pk])
+    page = client.get(url).content.decode()
+    assert shown in page
+    if not perms:
+        assert "Real Customer" not in page and "4242" not in page
