@@ -15,7 +15,7 @@ from django.template import Context
 from . import conf
 from .models import MessageTemplate
 from .segments import GSM7_PART, SegmentCount, count_segments
-from .template_context import SAMPLE_ORDER, order_context
+from .template_context import order_context, sample_order
 from .template_language import RenderError, TextTemplate, compile_text
 
 #: Other processes see an edited template after at most this long (a shared cache: at once).
@@ -127,7 +127,7 @@ def preview(body: str, *, order: models.Model | None = None, event: str = "place
     source = f"{order} ({order._meta.label})" if order is not None else "sample data"
     try:
         if order is None:
-            text = render_body(body, {"order": SAMPLE_ORDER, "event": event})
+            text = render_body(body, {"order": sample_order(), "event": event})
         else:
             text = render_order(body, order, event)
     except RenderError as exc:

@@ -277,24 +277,30 @@ def order_context(
     return {"order": order_values(order, wanted=wanted), "event": str(event)}
 
 
-SAMPLE_ORDER = Values(
-    {
-        "number": "1001",
-        "status": "placed",
-        "customer_name": "Ada O'Brien & Sons",
-        "phone": "+12015550123",
-        "total": Decimal("49.90"),
-        "total_incl_tax": Decimal("49.90"),
-        "currency": "USD",
-        "tracking_url": "https://tracking.example/1001",
-        "items": [
-            {"title": "Mug", "quantity": 2, "price": Decimal("25.00")},
-            {"title": "Tee", "quantity": 1, "price": Decimal("24.90")},
-        ],
-        "item_count": 2,
-        "shipping_address": Values(
-            {"first_name": "Ada", "last_name": "O'Brien", "phone_number": "+12015550123"}
-        ),
-    },
-    text="1001",
-)
+def sample_order() -> Values:
+    """Made-up plain values for previews; a fresh copy each time, since a template could
+    empty a mapping (``{{ order.clear }}``) while rendering."""
+    return Values(
+        {
+            "number": "1001",
+            "status": "placed",
+            "customer_name": "Ada O'Brien & Sons",
+            "phone": "+12015550123",
+            "total": Decimal("49.90"),
+            "total_incl_tax": Decimal("49.90"),
+            "currency": "USD",
+            "tracking_url": "https://tracking.example/1001",
+            "items": [
+                {"title": "Mug", "quantity": 2, "price": Decimal("25.00")},
+                {"title": "Tee", "quantity": 1, "price": Decimal("24.90")},
+            ],
+            "item_count": 2,
+            "shipping_address": Values(
+                {"first_name": "Ada", "last_name": "O'Brien", "phone_number": "+12015550123"}
+            ),
+        },
+        text="1001",
+    )
+
+
+SAMPLE_ORDER = sample_order()

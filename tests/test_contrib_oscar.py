@@ -123,7 +123,7 @@ def test_an_oscar_order_renders_its_customer_and_lines_but_never_its_user():
         "{{ line.title }} {{ line.price }}{% endfor %}{{ order.user.password }}"
         "{{ order.user.email }}{{ order.guest_email }}"
     )
-    order = place_order(user=user)
+    place_order(user=user)
     body = OutboundMessage.objects.get().body
     assert body.startswith("Siobhán O'Brien: 2 x ")
     assert body.endswith(" 25.00")
