@@ -15,7 +15,7 @@ from django.template import Context
 from . import conf
 from .models import MessageTemplate
 from .segments import GSM7_PART, SegmentCount, count_segments
-from .template_context import order_context, sample_order
+from .template_context import ContextError, order_context, sample_order
 from .template_language import RenderError, TextTemplate, compile_text
 
 #: Other processes see an edited template after at most this long (a shared cache: at once).
@@ -51,6 +51,8 @@ def render_order(body: str, order: models.Model, event: str) -> str:
     wanted = None if template.reads_whole_order else template.order_names
     try:
         context = order_context(order, event, wanted=wanted)
+    except ContextError as exc:
+        raise RenderError(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - ORDER_CONTEXT and the order's fields are shop code
         raise RenderError(f"The template failed while rendering: {exc!r}") from exc
     return render_body(body, context)
