@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "TEXT_SEND": {},
     "ORDER_EVENTS_AS": "text",
     "ORDER_EVENT_PROPERTIES": None,
+    "ORDER_CONTEXT": None,
     "WEBHOOK_SECRET": "",
     "WEBHOOK_MAX_AGE": 86400,
 }
@@ -138,6 +139,11 @@ def order_events_as() -> str:
 def order_event_properties() -> object:
     """A callable (or its dotted path) giving a custom event's properties from the order."""
     return get("ORDER_EVENT_PROPERTIES") or None
+
+
+def order_context() -> object:
+    """A callable (or its dotted path) adding plain values to what templates see of an order."""
+    return get("ORDER_CONTEXT") or None
 
 
 def webhook_secret() -> str:

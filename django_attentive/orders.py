@@ -22,7 +22,7 @@ from .keys import fitting
 from .models import Kind, Source
 from .outbox.intake import record_failed
 from .privacy import mask_phones_in
-from .rendering import RenderError, active_template, render_body
+from .rendering import RenderError, active_template, render_order
 from .signals import order_event
 
 logger = logging.getLogger("django_attentive")
@@ -141,7 +141,7 @@ def _text_customer(order: models.Model, event: str, phone: object) -> None:
         _fail(order, event, "", template.body, "The order has no phone number to text.", common)
         return
     try:
-        body = render_body(template.body, {"order": order, "event": event})
+        body = render_order(template.body, order, event)
     except RenderError as exc:
         _fail(order, event, to, template.body, f"Template {template.key!r}: {exc}", common)
         return

@@ -1,51 +1,77 @@
-"""Find MessageTemplates (cached) and render them as plain text."""
+"""Find MessageTemplates (cached) and render them as plain text.
+
+Templates see plain values only (``template_context``) and may use only a small, bounded
+language (``template_language``); a text over ten segments is an error.
+"""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from decimal import Decimal
-from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db import models, transaction
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import Context
 
+from . import conf
 from .models import MessageTemplate
-from .segments import SegmentCount, count_segments
+from .segments import GSM7_PART, SegmentCount, count_segments
+from .template_context import ContextError, order_context, sample_order
+from .template_language import RenderError, TextTemplate, compile_text
 
 #: Other processes see an edited template after at most this long (a shared cache: at once).
 CACHE_SECONDS = 60
+#: A rendered text longer than this many segments is an error, not a text.
+MAX_SEGMENTS = 10
 _CACHE_PREFIX = "django_attentive:template:"
 _MISSING = "-"
 
 
-class RenderError(Exception):
-    """A template does not compile or fails while rendering; the message says which and why."""
-
-
-@functools.cache
-def _engine() -> Engine:
-    # Texts are not HTML: "O'Brien & Sons" must arrive exactly so.
-    return Engine(autoescape=False, string_if_invalid="")
-
-
-@functools.lru_cache(maxsize=256)
-def compile_body(body: str) -> Template:
-    """Compile a template body, raising RenderError with the line Django complains about."""
-    try:
-        return _engine().from_string(body)
-    except TemplateSyntaxError as exc:
-        raise RenderError(f"The template does not compile: {exc}") from exc
+def compile_body(body: str) -> TextTemplate:
+    """Compile and check a template body, raising RenderError that names what is wrong."""
+    return compile_text(body)
 
 
 def render_body(body: str, context: dict[str, object]) -> str:
-    """Render ``body`` with ``context``, autoescape off, surrounding whitespace stripped."""
+    """Render ``body`` with ``context``, autoescape off, surrounding whitespace stripped.
+
+    A text over MAX_SEGMENTS segments (BRAND_PREFIX included) raises RenderError.
+    """
     template = compile_body(body)
     try:
-        return template.render(Context(context, autoescape=False)).strip()
-    except Exception as exc:  # noqa: BLE001 - a shop's model may raise anything from a property
+        text = template.template.render(Context(context, autoescape=False)).strip()
+    except Exception as exc:  # noqa: BLE001 - a filter may raise on an odd value
         raise RenderError(f"The template failed while rendering: {exc!r}") from exc
+    _refuse_too_long(text)
+    return text
+
+
+def render_order(body: str, order: models.Model, event: str) -> str:
+    """Render ``body`` for ``order``: checked first, then against the order's plain values."""
+    template = compile_body(body)
+    wanted = None if template.reads_whole_order else template.order_names
+    try:
+        context = order_context(order, event, wanted=wanted)
+    except ContextError as exc:
+        raise RenderError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - ORDER_CONTEXT and the order's fields are shop code
+        raise RenderError(f"The template failed while rendering: {exc!r}") from exc
+    return render_body(body, context)
+
+
+def _refuse_too_long(text: str) -> None:
+    # Counting is per character: a huge render is refused on its length alone.
+    characters = len(conf.brand_prefix()) + len(text)
+    if characters > 4 * MAX_SEGMENTS * GSM7_PART:
+        raise RenderError(
+            f"The text is {characters:,} characters, more than {MAX_SEGMENTS} segments; "
+            "shorten the template or what it prints."
+        )
+    count = count_segments(text)
+    if count.segments > MAX_SEGMENTS:
+        raise RenderError(
+            f"The text is {count.segments} segments ({count.encoding}, {count.characters:,} "
+            f"characters); a text may have at most {MAX_SEGMENTS}. Shorten the template."
+        )
 
 
 def _cache_key(key: str) -> str:
@@ -82,18 +108,6 @@ def forget_renamed_template(
         cache.delete(_cache_key(old_key))
 
 
-SAMPLE_ORDER = SimpleNamespace(
-    pk=1001,
-    number="1001",
-    status="placed",
-    customer_name="Ada O'Brien & Sons",
-    phone="+12015550123",
-    total=Decimal("49.90"),
-    total_incl_tax=Decimal("49.90"),
-    currency="USD",
-)
-
-
 @dataclass(frozen=True)
 class Preview:
     text: str
@@ -114,7 +128,10 @@ def preview(body: str, *, order: models.Model | None = None, event: str = "place
     """Render ``body`` against a real order (or sample data) and count its segments."""
     source = f"{order} ({order._meta.label})" if order is not None else "sample data"
     try:
-        text = render_body(body, {"order": order or SAMPLE_ORDER, "event": event})
+        if order is None:
+            text = render_body(body, {"order": sample_order(), "event": event})
+        else:
+            text = render_order(body, order, event)
     except RenderError as exc:
         return Preview("", str(exc), None, source)
     return Preview(text, "", count_segments(text), source)

@@ -49,7 +49,7 @@ def _templates():
     cache.clear()
 
 
-def place_order(phone: str = "+1 201 555 0123") -> Order:
+def place_order(phone: str = "+1 201 555 0123", user=None) -> Order:
     """Check out a one-product basket the way Oscar's checkout does: OrderCreator.place_order."""
     product = factories.create_product(price=Decimal("12.50"), num_in_stock=5)
     basket = factories.create_basket(empty=True)
@@ -72,6 +72,7 @@ def place_order(phone: str = "+1 201 555 0123") -> Order:
         shipping_method=shipping,
         shipping_charge=charge,
         shipping_address=address,
+        user=user,
     )
 
 
@@ -111,6 +112,22 @@ def test_an_invalid_shipping_phone_is_recorded_and_the_order_still_placed():
     assert message.status == Status.FAILED
     assert "France" in message.last_error
     assert locmem.outbox == []
+
+
+def test_an_oscar_order_renders_its_customer_and_lines_but_never_its_user():
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    MessageTemplate.objects.filter(key="order_placed").update(
+        body="{{ order.customer_name }}: {% for line in order.items %}{{ line.quantity }} x "
+        "{{ line.title }} {{ line.price }}{% endfor %}{{ order.user.password }}"
+        "{{ order.user.email }}{{ order.guest_email }}"
+    )
+    place_order(user=user)
+    body = OutboundMessage.objects.get().body
+    assert body.startswith("Siobhán O'Brien: 2 x ")
+    assert body.endswith(" 25.00")
+    assert user.password not in body and "ada@example.com" not in body
 
 
 def test_oscar_statuses_become_event_slugs():

@@ -239,25 +239,36 @@ def test_invalid_number_records_a_failed_message_with_validations_reason():
     assert message.body == "Order #1001 is confirmed."
 
 
+def exploding_context(order):
+    raise ZeroDivisionError("boom")
+
+
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "hook", "reason"),
     [
-        ("Order {{ order.number|no_such_filter }}", "does not compile"),
-        ("{% if %}x{% endif %}", "does not compile"),
-        ("Order {{ order.explode }}", "failed while rendering"),
+        ("Order {{ order.number|no_such_filter }}", None, "does not compile"),
+        ("{% if %}x{% endif %}", None, "does not compile"),
+        ("Order {{ order.number }}", exploding_context, "failed while rendering"),
     ],
 )
-def test_template_error_records_a_failed_message_and_does_not_raise(body, reason, monkeypatch):
-    def explode(self):
-        raise ZeroDivisionError("boom")
-
-    monkeypatch.setattr(Order, "explode", property(explode), raising=False)
+def test_template_error_records_a_failed_message_and_does_not_raise(body, hook, reason, attentive):
+    attentive(ORDER_CONTEXT=hook)
     make_template(body=body)
     fire(make_order())
     message = OutboundMessage.objects.get()
     assert message.status == Status.FAILED
     assert reason in message.last_error
     assert "order_placed" in message.last_error
+
+
+def test_a_property_of_the_order_model_is_not_read(monkeypatch):
+    def explode(self):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(Order, "explode", property(explode), raising=False)
+    make_template(body="Order {{ order.number }}{{ order.explode }}")
+    fire(make_order())
+    assert OutboundMessage.objects.get().body == "Order 1001"
 
 
 def test_empty_rendered_body_is_a_failure_not_an_exception():

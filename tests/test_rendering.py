@@ -7,13 +7,13 @@ from django.core.cache import cache
 
 from django_attentive.models import MessageTemplate
 from django_attentive.rendering import (
-    SAMPLE_ORDER,
     RenderError,
     active_template,
     compile_body,
     preview,
     render_body,
 )
+from django_attentive.template_context import SAMPLE_ORDER
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,11 @@ def test_a_deactivated_template_is_forgotten():
     template.is_active = False
     template.save()
     assert active_template("order_placed") is None
+
+
+def test_a_template_cannot_change_the_sample_order_for_the_next_preview():
+    preview("{{ order.clear }}{{ order.items.clear }}{{ order.shipping_address.clear }}")
+    result = preview(
+        "{{ order.number }} {{ order.items|length }} {{ order.shipping_address.first_name }}"
+    )
+    assert result.text == "1001 2 Ada"

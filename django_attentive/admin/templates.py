@@ -1,10 +1,18 @@
-"""Admin for MessageTemplate, with a live preview rendered against a recent order."""
+"""Admin for MessageTemplate, with a live preview rendered against a recent order.
+
+The preview shows a real order only to staff who may view the shop's orders; everyone else
+sees sample data, so writing templates never shows customers' data.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
@@ -13,7 +21,11 @@ from django.utils.html import format_html
 from .. import orders
 from ..models import MessageTemplate
 from ..rendering import RenderError, compile_body, preview
+from ..template_language import allowed_list
 from ..validation import check_media_url
+
+#: The user whose change form is being rendered: the read-only preview field gets no request.
+_viewer: ContextVar[object] = ContextVar("attentive_template_viewer", default=None)
 
 
 class MessageTemplateForm(forms.ModelForm):
@@ -29,6 +41,10 @@ class MessageTemplateForm(forms.ModelForm):
         model = MessageTemplate
         fields = ["key", "body", "media_url", "transactional", "is_active"]
         widgets = {"body": forms.Textarea(attrs={"rows": 5, "cols": 80})}
+        help_texts = {
+            "body": "Django template syntax, rendered as plain text: {{ order.number }}, "
+            "{{ order.customer_name }}, {{ event }}. " + allowed_list()
+        }
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
@@ -62,7 +78,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     @admin.display(description="preview")
     def preview(self, obj: MessageTemplate | None) -> str:
         """Server-rendered first view; the page's script keeps it live while typing."""
-        result = preview(obj.body if obj and obj.body else "", order=orders.recent_order())
+        order = _order_to_preview(_viewer.get())
+        result = preview(obj.body if obj and obj.body else "", order=order)
         return format_html(
             '<div id="attentive-preview" data-url="{}">'
             '<pre class="attentive-preview-text" style="white-space: pre-wrap; margin: 0">{}</pre>'
@@ -74,6 +91,17 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             "" if result.error else " hidden",
             result.error,
         )
+
+    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Render the page while the preview can still see who is looking."""
+        token = _viewer.set(request.user)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+        finally:
+            _viewer.reset(token)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.preview_view)
@@ -88,8 +116,30 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not (self.has_change_permission(request) or self.has_add_permission(request)):
             raise PermissionDenied
-        result = preview(request.POST.get("body", ""), order=orders.recent_order()).as_dict()
+        order = _order_to_preview(request.user)
+        result = preview(request.POST.get("body", ""), order=order).as_dict()
         return JsonResponse({**result, "meta": _describe(result)})
+
+
+def _may_view(user: object, model: type[models.Model]) -> bool:
+    opts = model._meta
+    has_perm = getattr(user, "has_perm", None)
+    if has_perm is None:
+        return False
+    return any(
+        has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+        for action in ("view", "change")
+    )
+
+
+def _order_to_preview(user: object) -> models.Model | None:
+    """The newest real order if ``user`` may view orders of its model, else None (sample data)."""
+    if user is None:
+        return None
+    order = orders.recent_order()
+    if order is None or not _may_view(user, type(order)):
+        return None
+    return order
 
 
 def _describe(result: dict) -> str:
