@@ -158,13 +158,18 @@ def test_resend_without_a_usable_token_sends_nothing_and_says_why(sender_client,
     assert OutboundMessage.objects.count() == 1
 
 
-def test_confirming_the_resend_action_twice_sends_once(sender_client):
+def test_confirming_the_resend_action_twice_sends_once(
+    sender_client, django_capture_on_commit_callbacks
+):
     failed = [_message(Status.FAILED, to=f"+1201555012{n}") for n in range(3)]
     confirmation = _action(sender_client, "resend_selected", failed)
     assert b'value="Yes, resend" data-once' in confirmation.content
     token = _token(confirmation)
-    first = _action(sender_client, "resend_selected", failed, post="yes", token=token)
-    again = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    with django_capture_on_commit_callbacks() as scheduled:
+        first = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    with django_capture_on_commit_callbacks() as again_scheduled:
+        again = _action(sender_client, "resend_selected", failed, post="yes", token=token)
+    assert (len(scheduled), again_scheduled) == (1, [])  # one bulk delivery, then none
     assert "Resent 3 texts." in str(list(first.context["messages"])[0])
     assert [str(m) for m in again.context["messages"]] == [
         "All 3 texts were already resent from this page; nothing was sent twice."

@@ -185,10 +185,19 @@ def test_one_recipient_sends_straight_away(
     assert [m["to"] for m in locmem.outbox] == ["+12015550123"]
 
 
-def test_double_submitting_one_text_sends_it_once(sender_client):
-    _post(sender_client, token="same")
-    _post(sender_client, token="same")
-    assert OutboundMessage.objects.count() == 1
+def test_double_submitting_one_text_sends_it_once(
+    sender_client, django_capture_on_commit_callbacks
+):
+    from django_attentive.backends import locmem
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _post(sender_client, token="same")
+    with django_capture_on_commit_callbacks(execute=True) as again_scheduled:
+        again = _post(sender_client, token="same")
+    assert again_scheduled == []
+    assert again["Location"] == first["Location"]
+    assert OutboundMessage.objects.get().status == Status.SENT
+    assert [m["to"] for m in locmem.outbox] == ["+12015550123"]
 
 
 def test_preview_shows_the_servers_count_and_escapes_the_text(sender_client, attentive):

@@ -7,9 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from django_attentive import send_message
+from django_attentive import send_custom_event, send_message
 from django_attentive.models import OutboundMessage, Status
-from django_attentive import send_custom_event
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from django_attentive import send_bulk
-from django_attentive.models import OutboundMessage, Status
+from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
 
 from .conftest import TOKEN
 from .workers import finish, start_worker
@@ -108,3 +108,30 @@ def test_killed_worker_loses_nothing_and_its_in_flight_texts_are_not_resent(fake
     assert not resent.exists(), "in-flight texts must not be sent again on our own"
     unstarted = OutboundMessage.objects.exclude(pk__in=in_flight)
     assert set(unstarted.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_texts_recorded_then_lost_are_texted_twice_only_after_an_ambiguous_attempt(
+    fake, fake_server
+):
+    # The fake records the text, then drops the connection or answers after the lease ran out:
+    # with RETRY_AMBIGUOUS the shop chose to retry these, so these alone may be texted twice.
+    fake.configure(fault_rate=0.2, fault_kinds=["drop_after", "slow"], slow_seconds=1.5, seed=11)
+    queue(300)
+    settings = worker_settings(fake_server, RETRY_AMBIGUOUS=True, LEASE_SECONDS=1)
+    run_until_final(2, settings)
+    statuses = collections.Counter(OutboundMessage.objects.values_list("status", flat=True))
+    assert set(statuses) <= FINAL and sum(statuses.values()) == 300, statuses
+    recorded = collections.Counter(m["to"] for m in fake.messages)
+    sent = OutboundMessage.objects.filter(status=Status.SENT).values_list("to", flat=True)
+    assert set(sent) <= set(recorded)
+    ambiguous = collections.Counter(
+        SendAttempt.objects.filter(
+            outcome__in=[Outcome.AMBIGUOUS, Outcome.WORKER_LOST]
+        ).values_list("message__to", flat=True)
+    )
+    twice = {to: n for to, n in recorded.items() if n > 1}
+    assert twice, "the faults should have led to some retried, recorded texts"
+    # Each recording after the first needs an ambiguous attempt (timeout, drop, lost worker)
+    # before it that the shop chose to retry.
+    unexplained = {to: (n, ambiguous[to]) for to, n in twice.items() if n > 1 + ambiguous[to]}
+    assert unexplained == {}, "texted again without an ambiguous attempt before"

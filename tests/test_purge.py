@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_attentive import purge, resend, send_message
@@ -62,12 +64,38 @@ def test_purge_never_deletes_queued_or_sending_texts_however_old():
     assert SendAttempt.objects.count() == 2
 
 
-def test_purge_works_in_batches():
+def statements(queries: list[dict]) -> list[object]:
+    """The transactions and DELETEs among captured queries: "begin", (table, rows), "commit"."""
+    shape: list[object] = []
+    for query in queries:
+        sql = query["sql"]
+        if sql.startswith("SAVEPOINT"):
+            shape.append("begin")
+        elif sql.startswith("RELEASE SAVEPOINT"):
+            shape.append("commit")
+        elif deleted := re.match(r'DELETE FROM "django_attentive_(\w+)" .* IN \(([^)]*)\)', sql):
+            shape.append((deleted[1], len(deleted[2].split(","))))
+    return shape
+
+
+def test_purge_deletes_each_batch_in_its_own_transaction():
     for _ in range(7):
         old_message(Status.SENT)
-    purged = purge(timezone.now() - timedelta(days=30), batch_size=3)
-    assert purged.messages == 7
+    for n in range(5):
+        old_event(str(n))
+    with CaptureQueriesContext(connection) as captured:
+        purged = purge(timezone.now() - timedelta(days=30), batch_size=3)
+    assert (purged.messages, purged.attempts, purged.webhook_events) == (7, 7, 5)
     assert not OutboundMessage.objects.exists()
+    one_batch = ["begin", ("sendattempt", 3), ("outboundmessage", 3), "commit"]
+    last_batch = ["begin", ("sendattempt", 1), ("outboundmessage", 1), "commit"]
+    assert statements(captured.captured_queries) == [
+        *one_batch,
+        *one_batch,
+        *last_batch,
+        ("webhookevent", 3),
+        ("webhookevent", 2),
+    ]
 
 
 def test_purging_an_original_keeps_its_resend():

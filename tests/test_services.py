@@ -84,14 +84,21 @@ def test_bad_input_saves_nothing_and_sends_nothing(
     assert locmem.outbox == []
 
 
-def test_same_idempotency_key_twice_is_one_row_and_one_text(django_capture_on_commit_callbacks):
-    first = send_now(django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1")
-    second = send_now(
-        django_capture_on_commit_callbacks, "+12015550123", "Hi", idempotency_key="k1"
-    )
-    assert first.pk == second.pk
-    assert OutboundMessage.objects.count() == 1
-    assert len(locmem.outbox) == 1
+def test_same_idempotency_key_again_returns_the_first_text_and_schedules_nothing(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        first = send_message("+12015550123", "Hi", idempotency_key="k1")
+    assert len(scheduled) == 1
+    for body in ("Hi", "Hi, changed"):
+        with django_capture_on_commit_callbacks(execute=True) as scheduled_again:
+            again = send_message("+12015550123", body, idempotency_key="k1")
+        assert (again.pk, again.body) == (first.pk, "Hi")
+        assert scheduled_again == []  # no second delivery, not even one that would be skipped
+    assert list(OutboundMessage.objects.values_list("pk", "body", "status")) == [
+        (first.pk, "Hi", Status.SENT)
+    ]
+    assert locmem.outbox == [{"to": "+12015550123", "body": "Hi"}]
 
 
 def test_transactional_media_and_message_id_reach_the_payload(django_capture_on_commit_callbacks):
