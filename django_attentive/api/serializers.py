@@ -131,7 +131,10 @@ class MessageSerializer(serializers.ModelSerializer):
     resentFrom = serializers.PrimaryKeyRelatedField(
         source="resent_from", read_only=True, allow_null=True
     )
-    event = EventField(help_text="A custom event's type, properties, externalEventId, occurredAt.")
+    event = EventField(
+        source="payload",
+        help_text="A custom event's type, properties, externalEventId, occurredAt; null for a text.",
+    )
 
     class Meta:
         model = OutboundMessage
