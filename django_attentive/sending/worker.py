@@ -140,7 +140,7 @@ class Worker:
                     if not leased and not pause and not self._limit_reached():
                         leased.extend(self._lease())
                     if leased:
-                        batch = [leased.popleft() for _ in range(min(chunk, len(leased)))]
+                        batch = self._take_in_turn(leased, chunk)
                         started = leases.start(batch)
                         inflight |= {pool.submit(self._send_one, message) for message in started}
                     elif inflight:
@@ -162,6 +162,18 @@ class Worker:
         connections.close_all()
         self._show_progress(final=True)
         return self.tally
+
+    def _take_in_turn(self, leased: deque[OutboundMessage], chunk: int) -> list[OutboundMessage]:
+        """Up to ``chunk`` leased texts, each once the rate limit lets it go.
+
+        The wait happens here, before ``start``: a text is ``sending`` only while its request
+        is about to be made, so no queue for the limit can make it outlive its lease.
+        """
+        batch: list[OutboundMessage] = []
+        while leased and len(batch) < chunk and not self.stopping.is_set():
+            self.bucket.acquire()
+            batch.append(leased.popleft())
+        return batch
 
     def _limit_reached(self) -> bool:
         return self.max_messages is not None and self._leased >= self.max_messages
@@ -193,13 +205,11 @@ class Worker:
         leases.unstart(unsent)
 
     def _send_one(self, message: OutboundMessage) -> str:
-        """Runs in a pool thread: one request, unless we are stopping or the token is refused.
+        """Runs in a pool thread: one request, unless we are stopping or sending is paused.
 
         The result goes to the writer thread, so this thread moves on to its next request
         instead of waiting for a commit.
         """
-        if not self.stopping.is_set() and not self.circuit.remaining():
-            self.bucket.acquire()
         if self.stopping.is_set() or self.circuit.remaining():
             with self._unsent_lock:
                 self._unsent.append(message)
