@@ -1,10 +1,10 @@
 # Developer entry points. The logic lives in scripts/*.sh; see docs/development.md.
 #   make demo                 set up .venv and run the example project on 127.0.0.1:$(PORT)
-#   make test                 ruff + makemigrations check + the whole matrix
+#   make test                 ruff, import rules, mypy, docs, makemigrations, then the matrix
 #   make test ARGS="-k foo"   extra pytest arguments
 #   make test LEGS=dj6-sqlite only some legs (dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres
 #                             oscar demo)
-#   make lint / make fmt      ruff check + format --check / ruff fix + format
+#   make lint / make fmt      ruff, lint-imports, mypy / ruff fix + format
 
 SHELL := /bin/bash
 ARGS ?=
@@ -34,6 +34,8 @@ postgres:
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 fmt: venv
 	.venv/bin/ruff check --fix .

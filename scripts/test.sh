@@ -104,6 +104,8 @@ if [[ "$CHECKS" != 0 ]]; then
     header "checks (Python 3.11, Django 5.2)"
     run_check "ruff check" .venv/bin/ruff check .
     run_check "ruff format" .venv/bin/ruff format --check .
+    run_check "import rules" .venv/bin/lint-imports --no-cache
+    run_check "mypy" .venv/bin/mypy
     run_check "docs" env NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$(mktemp -d)"
     if [[ -f manage.py ]]; then
         run_check "makemigrations" env -u DATABASE_URL .venv/bin/python manage.py makemigrations --check --dry-run
