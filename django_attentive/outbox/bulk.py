@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ..exceptions import InvalidMessage
 from ..keys import MAX_LENGTH as MAX_KEY_LENGTH
@@ -95,11 +95,12 @@ def send_bulk(
         return _insert_keyed(rows, keys, earlier)
     with transaction.atomic(), real_parameter_limit():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
-        if created and created[0].pk is None:  # databases that return no ids from bulk inserts
+        if created and not connection.features.can_return_rows_from_bulk_insert:  # MySQL
+            mine = OutboundMessage.objects.filter(body=clean.body, to__in=list(numbers))
             created = list(
-                OutboundMessage.objects.filter(
-                    created_by=created_by, body=clean.body, to__in=list(numbers)
-                ).order_by("-pk")[: len(rows)]
+                mine.filter(created_by=created_by).order_by("-pk")[  # type: ignore[misc]  # any user model
+                    : len(rows)
+                ]
             )
     logger.info("Queued %s texts in bulk (%s suppressed)", len(created), len(suppressed))
     _deliver(created)

@@ -111,7 +111,7 @@ def send_custom_event(
         last_error=note,
         idempotency_key=idempotency_key or None,
         source=source,
-        created_by=created_by,
+        created_by=created_by,  # type: ignore[misc]  # AUTH_USER_MODEL may be any user model
         kind=Kind.CUSTOM_EVENT,
         payload={
             "type": clean.type,

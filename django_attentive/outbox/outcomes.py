@@ -24,7 +24,7 @@ logger = logging.getLogger("django_attentive")
 
 RESPONSE_BODY_LIMIT = 4000
 # Outcomes that hold a message for the configuration, not for anything about the message.
-HOLD_FOR = {Outcome.AUTH: Hold.TOKEN, Outcome.ENDPOINT: Hold.ENDPOINT}
+HOLD_FOR: dict[str, str] = {Outcome.AUTH: Hold.TOKEN, Outcome.ENDPOINT: Hold.ENDPOINT}
 CONFIG_HOLDS = frozenset(HOLD_FOR.values())
 
 

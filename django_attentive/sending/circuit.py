@@ -48,7 +48,9 @@ class AuthCircuit:
                 return float(self._until - time.monotonic())
             self._trips = self._trips + 1 if fingerprint == self._fingerprint else 1
             self._fingerprint = fingerprint
-            pause = min(MAX_PAUSE_SECONDS, max(conf.retry_backoff(), 1.0) * 2 ** (self._trips - 1))
+            pause: float = min(
+                MAX_PAUSE_SECONDS, max(conf.retry_backoff(), 1.0) * 2.0 ** (self._trips - 1)
+            )
             self._until = time.monotonic() + pause
         logger.error(
             "%s. Sending is paused for %.0f s; fix ATTENTIVE['API_TOKEN'] or ['BASE_URL'] and "

@@ -18,7 +18,7 @@ from ..outbox.handoff import Delivery
 try:
     from django.tasks import task_backends
 except ImportError:  # Django 5.2: the django-tasks backport
-    from django_tasks import task_backends
+    from django_tasks import task_backends  # type: ignore[assignment]  # the same API
 
 logger = logging.getLogger("django_attentive")
 
