@@ -133,7 +133,7 @@ class MessageSerializer(serializers.ModelSerializer):
     )
     event = EventField(
         source="payload",
-        help_text="A custom event's type, properties, externalEventId, occurredAt; null for a text.",
+        help_text="A custom event's type, properties, externalEventId, occurredAt; null: a text.",
     )
 
     class Meta:
