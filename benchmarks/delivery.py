@@ -34,10 +34,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.backends import utils as db_utils  # noqa: E402
-from django_attentive.sending.worker import Worker  # noqa: E402
 
 from benchmarks.fake_process import FakeProcess  # noqa: E402
 from django_attentive.models import OutboundMessage, SendAttempt, Status  # noqa: E402
+from django_attentive.sending.worker import Worker  # noqa: E402
 
 
 class QueryCounter:

@@ -44,6 +44,16 @@ class Kind(models.TextChoices):
 
     TEXT = "text", _("Text")
     CUSTOM_EVENT = "custom_event", _("Custom event")
+    SUBSCRIPTION = "subscription", _("Subscription")
+    UNSUBSCRIPTION = "unsubscription", _("Unsubscription")
+    COMMERCE = "commerce", _("Commerce event")
+    IDENTITY = "identity", _("Identity")
+    ATTRIBUTES = "attributes", _("Custom attributes")
+
+
+#: Kinds held back by the suppression list and quiet hours: what makes Attentive text someone.
+#: A subscription, an opt-out or an identity is never held.
+SCREENED_KINDS = frozenset({Kind.TEXT, Kind.CUSTOM_EVENT})
 
 
 class Hold(models.TextChoices):

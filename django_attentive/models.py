@@ -15,6 +15,7 @@ from . import conf
 from .backends.base import Outgoing
 from .choices import (
     FINAL_STATUSES,
+    SCREENED_KINDS,
     Hold,
     Kind,
     MessageType,
@@ -28,6 +29,7 @@ from .keys import MAX_LENGTH as KEY_MAX_LENGTH
 
 __all__ = [
     "FINAL_STATUSES",
+    "SCREENED_KINDS",
     "Hold",
     "Kind",
     "MessageTemplate",
@@ -144,6 +146,12 @@ class OutboundMessage(models.Model):
         default=Kind.TEXT,
         help_text=_("Which Attentive endpoint it goes to: a text, or an event."),
     )
+    endpoint = models.CharField(
+        _("endpoint"),
+        max_length=100,
+        blank=True,
+        help_text=_("The Attentive path a non-text row posts to (a text's is the transport's)."),
+    )
     payload = models.JSONField(
         _("payload"),
         default=dict,
@@ -183,6 +191,7 @@ class OutboundMessage(models.Model):
         return Outgoing(
             kind=self.kind,
             to=self.to,
+            endpoint=self.endpoint,
             body=self.body,
             media_url=self.media_url,
             message_id=self.message_id,

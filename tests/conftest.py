@@ -16,6 +16,7 @@ TOKEN = "test-token-s3cr3t"
 def _empty_outbox() -> Iterator[None]:
     locmem.outbox.clear()
     locmem.events.clear()
+    locmem.requests.clear()
     gate.reset()
     yield
     locmem.outbox.clear()

@@ -47,7 +47,19 @@ class CustomEventPayload(TypedDict):
     user: EventUser
 
 
-Payload = MessagePayload | TextSendPayload | CustomEventPayload
+#: The body of any other endpoint's request, as the outbox stored it (Attentive's names).
+RequestPayload = Mapping[str, object]
+
+Payload = MessagePayload | TextSendPayload | CustomEventPayload | RequestPayload
+
+#: Where each kind posts, when the row does not say (a text's path is the transport's own).
+KIND_ENDPOINTS = {
+    Kind.CUSTOM_EVENT: "/v1/events/custom",
+    Kind.SUBSCRIPTION: "/v1/subscriptions",
+    Kind.UNSUBSCRIPTION: "/v1/subscriptions/unsubscribe",
+    Kind.IDENTITY: "/v1/identity-resolution/user-identifiers",
+    Kind.ATTRIBUTES: "/v1/attributes/custom",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Outgoing:
 
     kind: str  # a choices.Kind value
     to: str
+    endpoint: str = ""  # the path a non-text row posts to ("" for a text: the transport's)
     body: str = ""
     media_url: str = ""
     message_id: str = ""
@@ -65,6 +78,11 @@ class Outgoing:
     @property
     def is_text(self) -> bool:
         return self.kind == Kind.TEXT
+
+    @property
+    def path(self) -> str:
+        """The endpoint of a non-text row ("" for a text, whose path the transport decides)."""
+        return self.endpoint or KIND_ENDPOINTS.get(Kind(self.kind), "")
 
 
 @dataclass(frozen=True)
@@ -118,8 +136,10 @@ class BaseBackend:
         A text this transport cannot carry (queued before the shop switched transports)
         raises ValueError, so it ends ``failed`` with the reason instead of being lost.
         """
-        if not outgoing.is_text:
+        if outgoing.kind == Kind.CUSTOM_EVENT:
             return build_event_payload(outgoing)
+        if not outgoing.is_text:
+            return dict(outgoing.payload)  # stored as Attentive takes it
         found = next((c for c in outgoing.body if c in self.forbidden_body_characters), None)
         if found is not None:
             raise ValueError(forbidden_character_message(found, self.forbidden_body_characters))
@@ -138,8 +158,17 @@ class BaseBackend:
             "ORDER_EVENTS_AS to 'text'."
         )
 
+    def send_request(self, path: str, payload: RequestPayload) -> SendResult:
+        """POST any other endpoint's payload (subscriptions, commerce events, identity, …)."""
+        raise ConfigurationError(
+            f"{type(self).__name__} cannot post to {path}; set ATTENTIVE['BACKEND'] to "
+            "'django_attentive.backends.text_send.TextSendBackend' (or console or locmem)."
+        )
+
     def send_payload(self, outgoing: Outgoing, payload: Payload) -> SendResult:
         """Send a payload from ``build_payload`` to the endpoint for the row's kind."""
-        if not outgoing.is_text:
+        if outgoing.is_text:
+            return self.send(payload)  # type: ignore[arg-type]
+        if outgoing.kind == Kind.CUSTOM_EVENT:
             return self.send_event(payload)  # type: ignore[arg-type]
-        return self.send(payload)  # type: ignore[arg-type]
+        return self.send_request(outgoing.path, payload)

@@ -26,7 +26,14 @@ from ..exceptions import (
     RecipientError,
     TransientError,
 )
-from .base import BaseBackend, CustomEventPayload, MessagePayload, Payload, SendResult
+from .base import (
+    BaseBackend,
+    CustomEventPayload,
+    MessagePayload,
+    Payload,
+    RequestPayload,
+    SendResult,
+)
 
 MESSAGES_PATH = "/v1/messages"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
@@ -198,6 +205,9 @@ class AttentiveHttpBackend(BaseBackend):
 
     def send_event(self, payload: CustomEventPayload) -> SendResult:
         return self.post(CUSTOM_EVENTS_PATH, payload)
+
+    def send_request(self, path: str, payload: RequestPayload) -> SendResult:
+        return self.post(path, payload)
 
     def base_url(self) -> str:
         return conf.base_url(self.default_base_url)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import quiet_hours
-from ..models import Hold, OutboundMessage, Status, Suppression
+from ..models import SCREENED_KINDS, Hold, OutboundMessage, Status, Suppression
 from ..privacy import mask_phone
 from .lookups import rows_by
 
@@ -104,7 +104,9 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     cleared: list[OutboundMessage] = []
     holds: dict[tuple[datetime, str], list[OutboundMessage]] = {}
     for message in messages:
-        if message.to in suppressed:
+        if message.kind not in SCREENED_KINDS:
+            cleared.append(message)
+        elif message.to in suppressed:
             mark_suppressed(message, suppressed[message.to])
         elif hold := quiet_hold(message.to, message.is_transactional, now):
             holds.setdefault(hold, []).append(message)

@@ -23,7 +23,7 @@ def transmit(message: OutboundMessage, *, backend: BaseBackend) -> SendReport:
     except Exception as exc:  # noqa: BLE001 - e.g. a body this transport cannot carry
         # Nothing left this machine, and the same message would fail the same way again.
         error = BadRequest(f"Could not build the request for {type(backend).__name__}: {exc}")
-        return SendReport(message, {}, started_at, 0, error)  # type: ignore[arg-type]
+        return SendReport(message, {}, started_at, 0, error)
     try:
         outcome: SendResult | BaseException = backend.send_payload(outgoing, payload)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
