@@ -36,6 +36,8 @@ __all__ = [
     "MessageType",
     "OutboundMessage",
     "Outcome",
+    "SUBSCRIBED",
+    "UNSUBSCRIBED",
     "SendAttempt",
     "Source",
     "Status",
@@ -301,6 +303,35 @@ class Suppression(models.Model):
         return f"{self.number} ({self.get_reason_display()})"
 
 
+SUBSCRIBED = "sms.subscribed"
+UNSUBSCRIBED = "sms.unsubscribed"
+
+
+class WebhookEventQuerySet(models.QuerySet["WebhookEvent"]):
+    """Which stored events a purge may delete, and the one way their contents are emptied."""
+
+    def harmless_if_replayed(self) -> WebhookEventQuerySet:
+        """Events whose replay could change nothing, so their dedup key need not be kept.
+
+        Only the two suppression-list events act. An opt-out is honoured at any age, so its
+        replay always could; an opt-in lifts nothing once older than WEBHOOK_MAX_AGE or
+        without a time.
+        """
+        too_old = timezone.now() - timedelta(seconds=conf.webhook_max_age())
+        spent_opt_in = models.Q(type=SUBSCRIBED) & (
+            models.Q(occurred_at__isnull=True) | models.Q(occurred_at__lt=too_old)
+        )
+        return self.filter(~models.Q(type__in=[SUBSCRIBED, UNSUBSCRIBED]) | spent_opt_in)
+
+    def not_emptied(self) -> WebhookEventQuerySet:
+        return self.filter(purged_at__isnull=True)
+
+    def empty(self) -> int:
+        """Drop what names the customer (payload, number, detail), keeping what a replay is
+        recognised by (dedup key) and what the lifting rule reads (type, time, outcome)."""
+        return self.update(payload={}, number="", detail="", purged_at=timezone.now())
+
+
 class WebhookEvent(models.Model):
     """One event Attentive posted to the webhook, stored once however often it is retried."""
 
@@ -319,6 +350,17 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=WebhookOutcome.choices)
     detail = models.TextField(_("detail"), blank=True)
+    purged_at = models.DateTimeField(
+        _("contents purged at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When attentive_purge emptied the payload, number and detail; the row stays so a "
+            "replay of the same event is still recognised."
+        ),
+    )
+
+    objects = WebhookEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("webhook event")

@@ -4,7 +4,8 @@ Mounted at ``attentive/webhooks/`` (see urls.py). Attentive signs the raw body w
 HMAC-SHA256 keyed on the webhook's signing key and sends the hex digest in
 ``x-attentive-hmac-sha256``; there is no timestamp in the signature, so replays are
 caught by storing every event once (its id, or the body's hash, is unique) and by the
-event's own ``timestamp`` (see ``WEBHOOK_MAX_AGE``).
+event's own ``timestamp`` (see ``WEBHOOK_MAX_AGE``). ``attentive_purge`` empties, rather than
+deletes, each event whose replay could still change the list, so its key outlives the purge.
 """
 
 from __future__ import annotations
@@ -23,15 +24,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import conf, lift_suppression, suppress
-from .models import Suppression, SuppressionReason, WebhookEvent, WebhookOutcome
+from .models import (
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+    Suppression,
+    SuppressionReason,
+    WebhookEvent,
+    WebhookOutcome,
+)
 from .privacy import mask_phone
 from .validation import normalize_phone
 
 logger = logging.getLogger("django_attentive")
 
 SIGNATURE_HEADER = "x-attentive-hmac-sha256"
-UNSUBSCRIBED = "sms.unsubscribed"
-SUBSCRIBED = "sms.subscribed"
 MAX_TYPE_LENGTH = WebhookEvent._meta.get_field("type").max_length
 # Attentive's events nest a few levels; far deeper is an attack on whatever walks the payload
 # later (the admin's pretty-printer recursed past Python's limit at ~900 levels).

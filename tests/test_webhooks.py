@@ -15,7 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_attentive import send_message, suppress
+from django_attentive import purge, send_message, suppress
 from django_attentive.backends import get_backend
 from django_attentive.checks import check_settings
 from django_attentive.models import (
@@ -185,6 +185,20 @@ def test_replayed_event_is_stored_once_and_applied_once():
     assert replay.json() == {"detail": "duplicate"}
     assert not Suppression.objects.exists()
     assert WebhookEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize("extra", [{}, {"id": "evt_9"}], ids=["body hash", "event id"])
+def test_a_captured_opt_out_replayed_after_a_purge_does_not_suppress_a_resubscribed_number(extra):
+    unsubscribed = json.dumps(event(timestamp=now_ms(minutes=10), **extra)).encode()
+    assert post(unsubscribed).json() == {"detail": "suppressed"}
+    assert post(event("sms.subscribed")).json() == {"detail": "lifted"}
+    # Months later a nightly purge runs; then someone replays the captured, validly signed body.
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(days=40))
+    purge(timezone.now() - timedelta(days=30))
+    replay = post(unsubscribed)
+    assert replay.json() == {"detail": "duplicate"}
+    assert not Suppression.objects.exists()
+    assert not WebhookEvent.objects.filter(purged_at__isnull=True).exists()
 
 
 def test_attentive_retrying_an_event_with_an_id_is_deduplicated():
@@ -400,6 +414,20 @@ def test_admin_lists_the_events_read_only():
     assert page.status_code == 200
     assert b"external_id" in page.content
     assert client.get(reverse("admin:django_attentive_webhookevent_add")).status_code == 403
+
+
+def test_admin_shows_an_emptied_event_without_its_number():
+    post(event())
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(days=40))
+    purge(timezone.now() - timedelta(days=30))
+    client = Client()
+    client.force_login(User.objects.create_superuser("boss", password="pw"))
+    stored = WebhookEvent.objects.get()
+    page = client.get(reverse("admin:django_attentive_webhookevent_change", args=[stored.pk]))
+    assert page.status_code == 200
+    assert b"Emptied by attentive_purge" in page.content
+    assert NUMBER.encode() not in page.content
+    assert b"ann@example.com" not in page.content
 
 
 # ----------------------------------------------------------------- hardening

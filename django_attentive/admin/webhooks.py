@@ -15,7 +15,7 @@ from .pagination import LargeTablePaginator
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "type", "number", "outcome", "occurred_at", "received_at"]
+    list_display = ["id", "type", "number", "outcome", "occurred_at", "received_at", "purged_at"]
     list_filter = ["outcome", "type", "received_at"]
     search_fields = ["=number", "=type"]
     show_full_result_count = False
@@ -27,6 +27,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "detail",
         "occurred_at",
         "received_at",
+        "purged_at",
         "dedup_key",
         "pretty_payload",
     ]
@@ -34,6 +35,12 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="payload")
     def pretty_payload(self, obj: WebhookEvent) -> str:
+        if obj.purged_at is not None:
+            return (
+                f"(Emptied by attentive_purge on {obj.purged_at:%Y-%m-%d %H:%M} UTC. The row is "
+                "kept, without the payload or number, so a replay of this event is still "
+                "recognised.)"
+            )
         if nesting_depth(obj.payload) > MAX_DEPTH:
             # Stored before such bodies were refused; indenting it would recurse past the limit.
             return (

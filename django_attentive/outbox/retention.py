@@ -1,4 +1,5 @@
-"""Retention: deleting finished messages, their send log and old webhook events."""
+"""Retention: deleting finished messages and their send log; deleting or emptying old webhook
+events."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ PURGE_BATCH_SIZE = 1000
 
 @dataclass
 class Purged:
-    """How many rows ``purge`` deleted."""
+    """How many rows ``purge`` deleted, and how many webhook events it emptied but kept."""
 
     messages: int = 0
     attempts: int = 0
     webhook_events: int = 0
+    webhook_events_emptied: int = 0
 
 
 def purge(older_than: datetime, *, batch_size: int = PURGE_BATCH_SIZE) -> Purged:
@@ -32,6 +34,10 @@ def purge(older_than: datetime, *, batch_size: int = PURGE_BATCH_SIZE) -> Purged
     Works in batches of primary keys, one short transaction each, so memory stays flat and
     running workers wait at most one batch. ``queued`` and ``sending`` messages are never
     deleted, however old: only final statuses, which never change again.
+
+    A webhook event whose replay could still change the suppression list (an opt-out, or an
+    opt-in young enough to lift one) is emptied instead of deleted: its row keeps the dedup
+    key, so the same signed body, captured and posted again, is still answered "duplicate".
     """
     purged = Purged()
     old_messages = OutboundMessage.objects.filter(
@@ -43,14 +49,18 @@ def purge(older_than: datetime, *, batch_size: int = PURGE_BATCH_SIZE) -> Purged
         purged.messages += counts.get(OutboundMessage._meta.label, 0)
         purged.attempts += counts.get(SendAttempt._meta.label, 0)
     old_events = WebhookEvent.objects.filter(received_at__lt=older_than)
-    for pks in _pk_batches(old_events, batch_size):
+    for pks in _pk_batches(old_events.harmless_if_replayed(), batch_size):
         purged.webhook_events += WebhookEvent.objects.filter(pk__in=pks).delete()[0]
+    for pks in _pk_batches(old_events.not_emptied(), batch_size):
+        purged.webhook_events_emptied += WebhookEvent.objects.filter(pk__in=pks).empty()
     logger.info(
-        "Purged %s texts, %s attempts and %s webhook events from before %s",
+        "Purged %s texts, %s attempts and %s webhook events from before %s; emptied %s more "
+        "webhook events, kept to recognise replays",
         purged.messages,
         purged.attempts,
         purged.webhook_events,
         older_than,
+        purged.webhook_events_emptied,
     )
     return purged
 

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Delete texts older than --days that have an outcome (sent, failed, unconfirmed, "
         "suppressed, cancelled) with their send attempts, and webhook events received before "
-        "then. Queued and sending texts are kept. Safe while workers run."
+        "then (those a replay could still act on are emptied, not deleted). Queued and "
+        "sending texts are kept. Safe while workers run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,5 +42,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {purged.messages} texts, {purged.attempts} send attempts and "
             f"{purged.webhook_events} webhook events older than {days} days "
-            f"(before {cutoff:%Y-%m-%d %H:%M} UTC)."
+            f"(before {cutoff:%Y-%m-%d %H:%M} UTC); emptied {purged.webhook_events_emptied} "
+            "webhook events, kept to recognise replays."
         )
