@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_attentive", "0006_leases_hold_payload"),
+        ("django_attentive", "0007_endpoint_and_kinds"),
     ]
 
     operations = [
