@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from django_attentive import send_message
@@ -56,6 +57,27 @@ def test_a_retry_is_re_enqueued_for_its_next_attempt(settings, fake):
     assert message.status == Status.QUEUED
     retry_task = task_results().order_by("-enqueued_at").first()
     assert retry_task.run_after == message.next_attempt_at
+
+
+def test_the_immediate_backend_makes_one_attempt_in_the_caller_and_leaves_retries_queued(
+    attentive, fake
+):
+    # The ImmediateBackend runs a task inside the caller (the web request): the page makes the
+    # first attempt there, but never waits for the retries, even ones due at once.
+    attentive(RETRY_BACKOFF=0, MAX_ATTEMPTS=5)
+    fake.fail_next(503, count=3)
+    with transaction.atomic():
+        message = send_message("+12015550123", "Hi")
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.QUEUED, 1)
+    assert message.next_attempt_at <= timezone.now()  # due now: left to the worker
+    for _ in range(5):
+        call_command("attentive_send_queued")
+        message.refresh_from_db()
+        if message.status != Status.QUEUED:
+            break
+    assert (message.status, message.attempts) == (Status.SENT, 4)
+    assert len(fake.messages) == 1
 
 
 def test_bulk_sends_are_enqueued_in_chunks_with_a_queueing_backend(settings):

@@ -25,7 +25,12 @@ def queue(count: int) -> list[int]:
 
 
 class StopDuringSend(BaseBackend):
-    """Accepts every text; the first request stops the worker, as SIGTERM would mid-send."""
+    """Accepts every text; the first request stops the worker, as SIGTERM would mid-send.
+
+    It first waits until the worker has started a second text (queued behind this request in
+    the one sending thread), so that text reaches the sending thread after the stop: it must
+    be handed back, not sent.
+    """
 
     def __init__(self) -> None:
         self.requests: list[MessagePayload] = []
@@ -34,6 +39,14 @@ class StopDuringSend(BaseBackend):
     def send(self, payload: MessagePayload) -> SendResult:
         self.requests.append(payload)
         assert self.worker is not None
+        if len(self.requests) == 1:
+            try:
+                deadline = time.monotonic() + 10
+                while OutboundMessage.objects.filter(status=Status.SENDING).count() < 2:
+                    assert time.monotonic() < deadline, "the worker never started a second text"
+                    time.sleep(0.01)
+            finally:
+                connections.close_all()  # this sending thread's own connection
         self.worker.stop()
         return SendResult(200, "{}", dict(payload))
 
