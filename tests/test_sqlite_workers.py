@@ -10,12 +10,119 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError, connection, connections
+
+from django_attentive.checks import _check_sqlite_database, check_sqlite_options
+from django_attentive.models import OutboundMessage, Status
+from django_attentive.sending import db_retry
+from django_attentive.sending.db_retry import DatabaseStillLocked, retry_locked
 
 from .conftest import TOKEN
 from .workers import ROOT
 
 TEXTS = 300
 WORKERS = 3
+RECOMMENDED = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+
+
+def sqlite(options: dict | None = None, name: str = "/srv/shop/db.sqlite3") -> dict:
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+    return database if options is None else {**database, "OPTIONS": options}
+
+
+def test_default_sqlite_options_warn_with_the_options_to_set():
+    [warning] = _check_sqlite_database("default", sqlite())
+    assert warning.id == "django_attentive.W030"
+    assert '"transaction_mode": "IMMEDIATE"' in warning.msg
+    assert "journal_mode=WAL" in warning.msg
+    assert '"transaction_mode": "IMMEDIATE", "timeout": 20' in warning.hint
+    assert "PRAGMA journal_mode=WAL;" in warning.hint
+
+
+def test_the_recommended_sqlite_options_pass():
+    assert _check_sqlite_database("default", sqlite(RECOMMENDED)) == []
+    assert _check_sqlite_database("default", sqlite({**RECOMMENDED, "timeout": 5})) == []
+
+
+@pytest.mark.parametrize("missing", ["transaction_mode", "timeout", "init_command"])
+def test_each_missing_option_warns(missing):
+    options = {key: value for key, value in RECOMMENDED.items() if key != missing}
+    [warning] = _check_sqlite_database("default", sqlite(options))
+    assert warning.id == "django_attentive.W030"
+
+
+def test_an_in_memory_database_is_not_shared_so_it_does_not_warn():
+    assert _check_sqlite_database("default", sqlite(name=":memory:")) == []
+
+
+@on_sqlite
+def test_the_registered_check_reads_the_default_database(monkeypatch):
+    default = connections["default"]
+    assert check_sqlite_options() == []  # the test settings use the recommended options
+    monkeypatch.setattr(default, "settings_dict", {**default.settings_dict, "OPTIONS": {}})
+    assert [w.id for w in check_sqlite_options()] == ["django_attentive.W030"]
+
+
+class Flaky:
+    """An operation that raises ``error`` the first ``times`` calls, then answers."""
+
+    def __init__(self, error: Exception, times: int) -> None:
+        self.error, self.times, self.calls = error, times, 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.calls <= self.times:
+            raise self.error
+        return "done"
+
+
+@on_sqlite
+def test_a_locked_database_is_waited_for():
+    operation = Flaky(OperationalError("database is locked"), times=3)
+    assert retry_locked(operation, what="test", sleep=lambda _: None) == "done"
+    assert operation.calls == 4
+
+
+@on_sqlite
+def test_a_database_locked_too_long_gives_up_with_a_clear_error():
+    operation = Flaky(OperationalError("database is locked"), times=10**6)
+    with pytest.raises(DatabaseStillLocked, match="stayed locked.*transaction_mode"):
+        retry_locked(operation, what="test", max_wait=0.3)
+    assert 2 < operation.calls < 20  # backoff, not a busy loop
+
+
+@on_sqlite
+def test_other_database_errors_are_not_retried():
+    operation = Flaky(OperationalError("no such table: django_attentive_outboundmessage"), 1)
+    with pytest.raises(OperationalError, match="no such table"):
+        retry_locked(operation, what="test", sleep=lambda _: None)
+    assert operation.calls == 1
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="not SQLite")
+def test_lock_errors_on_other_databases_are_not_retried():
+    operation = Flaky(OperationalError("database is locked"), 1)
+    with pytest.raises(OperationalError):
+        retry_locked(operation, what="test", sleep=lambda _: None)
+    assert operation.calls == 1
+
+
+def test_a_failed_write_leaves_the_messages_as_the_rows_still_are():
+    message = OutboundMessage(pk=7, to="+12015550123", body="Hi", status=Status.SENDING)
+    message.attempts, message.leased_by = 0, "host:1:1#abc"
+    with pytest.raises(OperationalError), db_retry.unchanged_on_error([message]):
+        message.status, message.attempts, message.leased_by = Status.SENT, 1, ""
+        raise OperationalError("database is locked")
+    assert (message.status, message.attempts, message.leased_by) == (
+        Status.SENDING,
+        0,
+        "host:1:1#abc",
+    )
 
 
 def run_django(database: Path, *args: str, settings: dict | None = None) -> subprocess.Popen:
