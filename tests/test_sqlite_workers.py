@@ -112,6 +112,24 @@ def test_lock_errors_on_other_databases_are_not_retried():
     assert operation.calls == 1
 
 
+@on_sqlite
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_cannot_write_results_stops_with_the_error(monkeypatch):
+    from django_attentive import send_bulk
+    from django_attentive.sending import worker
+
+    def locked(reports):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(db_retry, "MAX_WAIT", 0.2)
+    monkeypatch.setattr(worker.outcomes, "record", locked)
+    send_bulk(["+12015550100", "+12015550101"], "Hi")
+    with pytest.raises(DatabaseStillLocked, match="record results"):
+        worker.Worker(concurrency=2).run()
+    # Sent but not recorded: left to recovery, which marks them unconfirmed, never resent.
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENDING}
+
+
 def test_a_failed_write_leaves_the_messages_as_the_rows_still_are():
     message = OutboundMessage(pk=7, to="+12015550123", body="Hi", status=Status.SENDING)
     message.attempts, message.leased_by = 0, "host:1:1#abc"

@@ -61,7 +61,7 @@ def retry_locked(
     *,
     what: str,
     atomic: bool = False,
-    max_wait: float = MAX_WAIT,
+    max_wait: float | None = None,
     sleep: Callable[[float], object] = time.sleep,
 ) -> T:
     """Run ``operation``; while SQLite says it is locked, wait and run it again.
@@ -76,6 +76,7 @@ def retry_locked(
     connection = connections[using]
     if connection.vendor != "sqlite":
         return operation()
+    max_wait = MAX_WAIT if max_wait is None else max_wait
     deadline = time.monotonic() + max_wait
     pause = FIRST_PAUSE
     while True:
