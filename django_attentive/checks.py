@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-from django.db import DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 from django.utils.module_loading import import_string
 
 from . import conf, quiet_hours
+from .models import OutboundMessage
+from .sending.db_retry import RECOMMENDED_OPTIONS
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 HTTP_BACKEND = "django_attentive.backends.http.AttentiveHttpBackend"
@@ -221,5 +223,49 @@ def _check_webhook_secret() -> list[CheckMessage]:
             hint="Set it to the webhook's signing key from Attentive (from the environment, e.g. "
             "ATTENTIVE_WEBHOOK_SECRET), or silence django_attentive.W007 if you use no webhooks.",
             id="django_attentive.W007",
+        )
+    ]
+
+
+@register("django_attentive")
+def check_sqlite_options(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    """Warn when the outbox's SQLite database would make concurrent workers fail as locked."""
+    aliases = dict.fromkeys([DEFAULT_DB_ALIAS, router.db_for_write(OutboundMessage)])
+    warnings: list[CheckMessage] = []
+    for alias in aliases:
+        if alias in connections and connections[alias].vendor == "sqlite":
+            warnings += _check_sqlite_database(alias, connections[alias].settings_dict)
+    return warnings
+
+
+def _check_sqlite_database(alias: str, database: dict) -> list[CheckMessage]:
+    """W030 for one SQLite database's settings, unless it has IMMEDIATE, a timeout and WAL.
+
+    A deferred transaction that reads, then writes, cannot wait for another's write lock:
+    SQLite refuses it as locked at once, whatever the timeout. IMMEDIATE takes the lock at
+    BEGIN, where the timeout applies; WAL lets readers and the writer go on together.
+    """
+    name = str(database.get("NAME") or "")
+    if name in ("", ":memory:") or "mode=memory" in name:
+        return []  # private to one process: no other worker can lock it
+    options = database.get("OPTIONS") or {}
+    missing = []
+    if str(options.get("transaction_mode", "")).upper() not in ("IMMEDIATE", "EXCLUSIVE"):
+        missing.append('"transaction_mode": "IMMEDIATE"')
+    if "timeout" not in options:
+        missing.append('a "timeout"')
+    if "journal_mode=wal" not in str(options.get("init_command", "")).lower().replace(" ", ""):
+        missing.append('"PRAGMA journal_mode=WAL;" in "init_command"')
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"DATABASES[{alias!r}] is SQLite without {', '.join(missing)} in its OPTIONS: "
+            "attentive_send_queued workers running at once (or a worker and the site) fail "
+            'with "database is locked".',
+            hint=f'Set DATABASES[{alias!r}]["OPTIONS"] = {RECOMMENDED_OPTIONS} (Django 5.1+), '
+            "or use PostgreSQL; silence django_attentive.W030 if you never write to it from "
+            "two processes at once.",
+            id="django_attentive.W030",
         )
     ]

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TextIO
 
 from django.db import connections
@@ -26,7 +27,9 @@ from ..exceptions import AuthenticationError, EndpointNotFound
 from ..models import OutboundMessage, Outcome, Status
 from ..outbox import leases, outcomes
 from ..outbox.outcomes import SendReport
+from . import db_retry
 from .circuit import AuthCircuit
+from .db_retry import retry_locked
 from .ratelimit import TokenBucket
 from .transmit import transmit
 
@@ -98,6 +101,7 @@ class Worker:
         self._reports: queue.Queue[SendReport | None] = queue.Queue(self.concurrency * 8)
         self._last_recovery = 0.0
         self._last_progress = 0.0
+        self._gave_up: db_retry.DatabaseStillLocked | None = None
 
     def stop(self, *_: object) -> None:
         """Finish the sends in flight, hand back the rest, and exit (SIGTERM / SIGINT)."""
@@ -121,7 +125,7 @@ class Worker:
         leased: deque[OutboundMessage] = deque()
         chunk = max(1, self.concurrency // 4)
         # A (re)started worker may carry a fixed token: what the old one refused goes now.
-        outcomes.release_holds()
+        retry_locked(outcomes.release_holds, what="release held texts")
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
         writer.start()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="attentive-send") as pool:
@@ -132,16 +136,19 @@ class Worker:
                         inflight = self._collect(inflight)
                         continue
                     if self.circuit.config_changed():
-                        outcomes.release_holds()
+                        retry_locked(outcomes.release_holds, what="release held texts")
                     pause = self.circuit.remaining()
                     if pause and leased:
-                        leases.release(leased)
+                        retry_locked(partial(leases.release, leased), what="release leases")
                         leased.clear()
                     if not leased and not pause and not self._limit_reached():
                         leased.extend(self._lease())
                     if leased:
                         batch = self._take_in_turn(leased, chunk)
-                        started = leases.start(batch)
+                        # One transaction on SQLite: a lock error undoes every lease's update.
+                        started = retry_locked(
+                            partial(leases.start, batch), what="start texts", atomic=True
+                        )
                         inflight |= {pool.submit(self._send_one, message) for message in started}
                     elif inflight:
                         inflight = self._collect(inflight)
@@ -153,7 +160,7 @@ class Worker:
             finally:
                 try:
                     self._tally(inflight)
-                    leases.release(leased)
+                    retry_locked(partial(leases.release, leased), what="release leases")
                 finally:
                     # Even when the database is gone, the writer must stop, or this process
                     # would never exit and its supervisor never restart it.
@@ -161,6 +168,8 @@ class Worker:
                     writer.join()
         connections.close_all()
         self._show_progress(final=True)
+        if self._gave_up is not None:
+            raise self._gave_up
         return self.tally
 
     def _take_in_turn(self, leased: deque[OutboundMessage], chunk: int) -> list[OutboundMessage]:
@@ -182,7 +191,10 @@ class Worker:
         limit = self.batch_size
         if self.max_messages is not None:
             limit = min(limit, self.max_messages - self._leased)
-        batch = leases.lease_due(limit, holder=self.holder)
+        # One transaction on SQLite: the lease and the screening's writes go or fail together.
+        batch = retry_locked(
+            partial(leases.lease_due, limit, holder=self.holder), what="lease texts", atomic=True
+        )
         self._leased += len(batch)
         return batch
 
@@ -202,7 +214,7 @@ class Worker:
                 self.tally.add(outcome)
         with self._unsent_lock:
             unsent, self._unsent = self._unsent, []
-        leases.unstart(unsent)
+        retry_locked(partial(leases.unstart, unsent), what="hand back unsent texts")
 
     def _send_one(self, message: OutboundMessage) -> str:
         """Runs in a pool thread: one request, unless we are stopping or sending is paused.
@@ -234,8 +246,13 @@ class Worker:
         connections.close_all()
 
     def _record(self, reports: list[SendReport]) -> None:
+        if self._gave_up is not None:
+            return  # their leases expire and recovery marks them unconfirmed
         try:
-            deliveries = outcomes.record(reports)
+            deliveries = self._record_waiting(reports)
+        except db_retry.DatabaseStillLocked as error:
+            self._give_up(error)
+            return
         except Exception:
             # One bad report (or a dropped connection) must not cost the batch its results:
             # record each on its own, on a fresh connection.
@@ -244,7 +261,10 @@ class Worker:
             deliveries = []
             for report in reports:
                 try:
-                    deliveries += outcomes.record([report])
+                    deliveries += self._record_waiting([report])
+                except db_retry.DatabaseStillLocked as error:
+                    self._give_up(error)
+                    return
                 except Exception:
                     # Its lease expires and recovery marks it unconfirmed: never resent blindly.
                     logger.exception("Could not record the attempt for text #%s", report.message.pk)
@@ -254,12 +274,36 @@ class Worker:
             if delivery.outcome == Outcome.SENT:
                 self.circuit.reset()
 
+    def _record_waiting(self, reports: list[SendReport]) -> list[outcomes.Delivery]:
+        """``outcomes.record``, tried again while SQLite says the database is locked.
+
+        Safe to repeat: ``record`` writes in one transaction and nothing after its commit can
+        raise, so a lock error means nothing was written. SQLite reports the lock at BEGIN, at
+        a statement, or at COMMIT, and a COMMIT refused as locked has not committed; Django
+        then rolls it back. The message objects are put back as they were, so the next try
+        (or the one-by-one fallback) starts from what the rows still say.
+        """
+
+        def record() -> list[outcomes.Delivery]:
+            with db_retry.unchanged_on_error(report.message for report in reports):
+                return outcomes.record(reports)
+
+        return retry_locked(record, what="record results")
+
+    def _give_up(self, error: db_retry.DatabaseStillLocked) -> None:
+        """Stop the worker: results that cannot be written leave their texts to recovery."""
+        logger.error("%s Stopping; texts being sent become unconfirmed when leases end.", error)
+        self._gave_up = error
+        self.stop()
+
     def _recover_expired_leases(self) -> None:
         now = time.monotonic()
         if now - self._last_recovery < min(conf.lease_seconds() / 2, 60):
             return
         self._last_recovery = now
-        recovered = leases.recover_expired()
+        # Not one transaction: each row is recovered in its own, and a recovered row (whose
+        # signal went out) is skipped when this runs again.
+        recovered = retry_locked(leases.recover_expired, what="recover expired leases")
         if recovered:
             logger.warning("Recovered %s texts whose worker died mid-send", recovered)
 
