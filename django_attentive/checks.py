@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -238,7 +239,7 @@ def check_sqlite_options(app_configs: object = None, **kwargs: object) -> list[C
     return warnings
 
 
-def _check_sqlite_database(alias: str, database: dict) -> list[CheckMessage]:
+def _check_sqlite_database(alias: str, database: dict[str, Any]) -> list[CheckMessage]:
     """W030 for one SQLite database's settings, unless it has IMMEDIATE, a timeout and WAL.
 
     A deferred transaction that reads, then writes, cannot wait for another's write lock:

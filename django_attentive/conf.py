@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from django.db.models import Model
 
 DEFAULTS: dict[str, Any] = {
     "API_TOKEN": "",
@@ -121,9 +126,10 @@ def order_templates() -> dict[str, str | None]:
     return dict(get("ORDER_TEMPLATES") or {})
 
 
-def order_phone() -> str | None:
-    """Where an order keeps its phone: an attribute path, or a dotted path to a callable."""
-    return get("ORDER_PHONE") or None
+def order_phone() -> Callable[[Model], object] | str | None:
+    """Where an order keeps its phone: an attribute path, a dotted path to a callable, or one."""
+    finder: Callable[[Model], object] | str | None = get("ORDER_PHONE") or None
+    return finder
 
 
 def text_send_options() -> dict[str, object]:
@@ -141,9 +147,10 @@ def order_event_properties() -> object:
     return get("ORDER_EVENT_PROPERTIES") or None
 
 
-def order_context() -> object:
+def order_context() -> Callable[[Model], Mapping[str, object]] | str | None:
     """A callable (or its dotted path) adding plain values to what templates see of an order."""
-    return get("ORDER_CONTEXT") or None
+    hook: Callable[[Model], Mapping[str, object]] | str | None = get("ORDER_CONTEXT") or None
+    return hook
 
 
 def webhook_secret() -> str:

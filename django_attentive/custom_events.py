@@ -104,20 +104,24 @@ def validate_event(
     """Check a custom event, raising one InvalidMessage that lists each problem by argument
     name (``to``, ``event_type``, ``properties``)."""
     errors: dict[str, list[str] | str] = {}
-    clean: dict[str, object] = {"occurred_at": rfc3339(occurred_at)}
-    checks = {  # argument: (CleanEvent field, check, value)
-        "to": ("to", normalize_phone, to),
-        "event_type": ("type", clean_type, event_type),
-        "properties": ("properties", flat_properties, properties or {}),
-    }
-    for argument, (field, check, value) in checks.items():
-        try:
-            clean[field] = check(value)  # type: ignore[operator]
-        except ValueError as exc:
-            errors[argument] = [str(exc)]
+    moment = rfc3339(occurred_at)
+    number = kind = ""
+    flat: dict[str, str] = {}
+    try:
+        number = normalize_phone(to)
+    except ValueError as exc:
+        errors["to"] = [str(exc)]
+    try:
+        kind = clean_type(event_type)
+    except ValueError as exc:
+        errors["event_type"] = [str(exc)]
+    try:
+        flat = flat_properties(properties or {})
+    except ValueError as exc:
+        errors["properties"] = [str(exc)]
     if errors:
         raise InvalidMessage(errors)
-    return CleanEvent(**clean)  # type: ignore[arg-type]
+    return CleanEvent(to=number, type=kind, properties=flat, occurred_at=moment)
 
 
 # ---------------------------------------------------------------- an order's properties

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -36,6 +37,14 @@ DEFAULT_PHONE_PATHS = (
 )
 PhoneFinder = Callable[[models.Model], object]
 FAILED_SUFFIX = ":failed"  # a failure record's key: the event's own key stays free for a retry
+
+
+class _Origin(TypedDict):
+    """What every message an order event queues says about where it came from."""
+
+    related: models.Model
+    source: str
+    transactional: bool
 
 
 def idempotency_key(order: models.Model, event: str) -> str:
@@ -136,7 +145,11 @@ def _text_customer(order: models.Model, event: str, phone: object) -> None:
         logger.debug("No active template %r for order event %r; no text", key, event)
         return
     to = _as_text(phone) if phone else find_phone(order)
-    common = {"related": order, "source": Source.ORDER, "transactional": template.transactional}
+    common: _Origin = {
+        "related": order,
+        "source": Source.ORDER,
+        "transactional": template.transactional,
+    }
     if not to:
         _fail(order, event, "", template.body, "The order has no phone number to text.", common)
         return
@@ -157,7 +170,17 @@ def _text_customer(order: models.Model, event: str, phone: object) -> None:
         _fail(order, event, to, body, str(exc), common)
 
 
-def _fail(order: models.Model, event: str, to: str, body: str, reason: str, common: dict) -> None:
+def _fail(
+    order: models.Model,
+    event: str,
+    to: str,
+    body: str,
+    reason: str,
+    common: _Origin,
+    *,
+    kind: str = Kind.TEXT,
+    payload: dict[str, object] | None = None,
+) -> None:
     logger.warning(
         "Order event %r for %s #%s not texted: %s",
         event,
@@ -168,7 +191,13 @@ def _fail(order: models.Model, event: str, to: str, body: str, reason: str, comm
     # Its own key: firing again records no second failure, and once the order is fixed
     # the event's real key is still free, so firing again sends the text.
     record_failed(
-        to, body, reason, idempotency_key=idempotency_key(order, event) + FAILED_SUFFIX, **common
+        to,
+        body,
+        reason,
+        idempotency_key=idempotency_key(order, event) + FAILED_SUFFIX,
+        kind=kind,
+        payload=payload,
+        **common,
     )
 
 
@@ -182,24 +211,24 @@ def _post_custom_event(order: models.Model, event: str, phone: object) -> None:
         return
     event_type = custom_events.order_event_type(event)
     to = _as_text(phone) if phone else find_phone(order)
-    common = {"related": order, "source": Source.ORDER, "transactional": True}
-    recorded = {"kind": Kind.CUSTOM_EVENT, "payload": {"type": event_type}}
+    common: _Origin = {"related": order, "source": Source.ORDER, "transactional": True}
+    recorded: dict[str, object] = {"type": event_type}  # what a failure record keeps
     if not to:
         reason = "The order has no phone number to post the event for."
-        _fail(order, event, "", "", reason, {**common, **recorded})
+        _fail(order, event, "", "", reason, common, kind=Kind.CUSTOM_EVENT, payload=recorded)
         return
     try:
         properties = custom_events.order_properties(order, event)
     except Exception as exc:  # noqa: BLE001 - ORDER_EVENT_PROPERTIES is the shop's code
         reason = f"Could not build the event's properties: {exc!r}"
-        _fail(order, event, to, "", reason, {**common, **recorded})
+        _fail(order, event, to, "", reason, common, kind=Kind.CUSTOM_EVENT, payload=recorded)
         return
     try:
         send_custom_event(
             to, event_type, properties, idempotency_key=idempotency_key(order, event), **common
         )
     except InvalidMessage as exc:
-        _fail(order, event, to, "", str(exc), {**common, **recorded})
+        _fail(order, event, to, "", str(exc), common, kind=Kind.CUSTOM_EVENT, payload=recorded)
 
 
 def connect() -> None:
@@ -262,26 +291,41 @@ def _spec(sender: type[models.Model]) -> Tracking | None:
     return _tracked.get(sender)
 
 
-def _remember_status(sender: type[models.Model], instance: models.Model, **kwargs) -> None:
+def _attname(instance: models.Model, spec: Tracking) -> str:
+    """The status field's attribute name: where the instance keeps its loaded value."""
+    field = instance._meta.get_field(spec.status_field)
+    if isinstance(field, models.ForeignObjectRel):
+        raise TypeError(
+            f"{spec.status_field!r} is a reverse relation; track() needs the order's own "
+            "status field."
+        )
+    return field.attname
+
+
+def _remember_status(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
     spec = _spec(sender)
     if spec is not None:
-        field = instance._meta.get_field(spec.status_field)
-        setattr(instance, spec.loaded_attr, instance.__dict__.get(field.attname, _UNKNOWN))
+        setattr(
+            instance, spec.loaded_attr, instance.__dict__.get(_attname(instance, spec), _UNKNOWN)
+        )
 
 
 def _note_change(
-    sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs
+    sender: type[models.Model],
+    instance: models.Model,
+    raw: bool = False,
+    update_fields: Collection[str] | None = None,
+    **kwargs: object,
 ) -> None:
     spec = _spec(sender)
     if spec is None or raw:
         return
-    update_fields = kwargs.get("update_fields")
     setattr(instance, spec.pending_attr, None)
     if instance._state.adding or (
         update_fields is not None and spec.status_field not in update_fields
     ):
         return
-    attname = instance._meta.get_field(spec.status_field).attname
+    attname = _attname(instance, spec)
     new = instance.__dict__.get(attname, _UNKNOWN)
     if new is _UNKNOWN:
         return  # still deferred: this save does not write the status
@@ -297,18 +341,22 @@ def _note_change(
 
 
 def _fire_change(
-    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    raw: bool = False,
+    update_fields: Collection[str] | None = None,
+    **kwargs: object,
 ) -> None:
     spec = _spec(sender)
     if spec is None or raw:
         return
-    attname = instance._meta.get_field(spec.status_field).attname
+    attname = _attname(instance, spec)
     if created:
         event = spec.created_event
     else:
         event = getattr(instance, spec.pending_attr, None)
         setattr(instance, spec.pending_attr, None)
-    update_fields = kwargs.get("update_fields")
     written = update_fields is None or spec.status_field in update_fields
     if written and instance.__dict__.get(attname, _UNKNOWN) is not _UNKNOWN:
         setattr(instance, spec.loaded_attr, instance.__dict__[attname])
@@ -326,7 +374,7 @@ def recent_order() -> models.Model | None:
         .only("content_type", "object_id")
         .first()
     )
-    if latest is not None:
+    if latest is not None and latest.content_type is not None:
         model = latest.content_type.model_class()
         if model is not None:
             found = model._default_manager.filter(pk=latest.object_id).first()

@@ -47,7 +47,7 @@ _UK_DIGITS = (10, 11)
 _FULLWIDTH = {"\uff0b": "+", "\uff08": "(", "\uff09": ")", "\uff0e": ".", "\u2212": "-"}
 
 
-class _AsciiLookalikes(dict):
+class _AsciiLookalikes(dict[int, str]):
     """A ``str.translate`` table, filled as characters are met: each maps to one character."""
 
     def __missing__(self, code: int) -> str:

@@ -7,6 +7,7 @@ language (``template_language``); a text over ten segments is an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -14,9 +15,10 @@ from django.template import Context
 
 from . import conf
 from .models import MessageTemplate
-from .segments import GSM7_PART, SegmentCount, count_segments
+from .segments import GSM7_PART, SegmentCount, SegmentCountDict, count_segments
 from .template_context import ContextError, order_context, sample_order
-from .template_language import RenderError, TextTemplate, compile_text
+from .template_language import RenderError as RenderError  # re-exported for callers
+from .template_language import TextTemplate, compile_text
 
 #: Other processes see an edited template after at most this long (a shared cache: at once).
 CACHE_SECONDS = 60
@@ -90,7 +92,9 @@ def active_template(key: str) -> MessageTemplate | None:
     return template
 
 
-def forget_template(sender: type[MessageTemplate], instance: MessageTemplate, **kwargs) -> None:
+def forget_template(
+    sender: type[MessageTemplate], instance: MessageTemplate, **kwargs: object
+) -> None:
     """Drop a saved or deleted template from the cache, now and again once it commits."""
     keys = [_cache_key(instance.key)]
     cache.delete_many(keys)
@@ -98,7 +102,7 @@ def forget_template(sender: type[MessageTemplate], instance: MessageTemplate, **
 
 
 def forget_renamed_template(
-    sender: type[MessageTemplate], instance: MessageTemplate, **kwargs
+    sender: type[MessageTemplate], instance: MessageTemplate, **kwargs: object
 ) -> None:
     """Before a save, drop the key the template had in the database, in case it is renamed."""
     if instance.pk is None or kwargs.get("raw"):
@@ -108,6 +112,15 @@ def forget_renamed_template(
         cache.delete(_cache_key(old_key))
 
 
+class PreviewDict(TypedDict):
+    """A Preview as JSON, for the template admin's live preview."""
+
+    text: str
+    error: str
+    segments: SegmentCountDict | None
+    source: str
+
+
 @dataclass(frozen=True)
 class Preview:
     text: str
@@ -115,7 +128,7 @@ class Preview:
     segments: SegmentCount | None
     source: str  # what the preview was rendered against
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> PreviewDict:
         return {
             "text": self.text,
             "error": self.error,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypedDict
 
 from . import conf
 
@@ -19,6 +20,16 @@ GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 
 
+class SegmentCountDict(TypedDict):
+    """A SegmentCount as JSON: what the template preview sends to the page."""
+
+    encoding: str
+    characters: int
+    units: int
+    segments: int
+    ucs2_character: str | None
+
+
 @dataclass(frozen=True)
 class SegmentCount:
     encoding: str  # "GSM-7" or "UCS-2"
@@ -27,7 +38,7 @@ class SegmentCount:
     segments: int
     ucs2_character: str | None  # the first character that forced UCS-2
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> SegmentCountDict:
         return {
             "encoding": self.encoding,
             "characters": self.characters,

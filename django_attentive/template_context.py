@@ -57,7 +57,7 @@ class ContextError(ValueError):
     """``ORDER_CONTEXT`` returned something a template may not see; the message says what."""
 
 
-class Values(dict):
+class Values(dict[str, object]):
     """A dict of plain values that prints as ``text`` (an order prints as its number)."""
 
     __slots__ = ("_text",)
@@ -180,7 +180,7 @@ def _relation(order: models.Model, name: str) -> models.Model | None:
     return None
 
 
-def _lines(order: models.Model) -> models.Manager | None:
+def _lines(order: models.Model) -> models.Manager[models.Model] | None:
     for name in ("lines", "items"):
         related = getattr(order, name, None)
         if isinstance(related, models.Manager):
@@ -225,7 +225,8 @@ def _standard_values(order: models.Model, wanted: Collection[str] | None) -> dic
 
 @functools.lru_cache(maxsize=8)
 def _hook_at(path: str) -> ContextHook:
-    return import_string(path)
+    hook: ContextHook = import_string(path)
+    return hook
 
 
 def _hook_values(order: models.Model) -> dict[str, object]:

@@ -178,7 +178,7 @@ def _check_nodes(nodes: NodeList, *, in_loop: bool, names: set[str]) -> bool:
                     "Loops cannot be nested: a {% for %} inside another {% for %} is not "
                     "allowed in a text template. Use one loop over order.items."
                 )
-            _check_loop_sequence(node.sequence)
+            _check_loop_sequence(_parsed(node.sequence))
         for child in _children(node):
             whole |= _check_nodes(child, in_loop=in_loop or isinstance(node, ForNode), names=names)
     return whole
@@ -188,8 +188,8 @@ def _children(node: Node) -> Iterator[NodeList]:
     if isinstance(node, IfNode):
         yield from (nodelist for _, nodelist in node.conditions_nodelists)
     elif isinstance(node, ForNode):
-        yield node.nodelist_loop
-        yield node.nodelist_empty
+        yield _parsed_nodes(node.nodelist_loop)
+        yield _parsed_nodes(node.nodelist_empty)
     elif isinstance(node, WithNode):
         yield node.nodelist
 
@@ -198,7 +198,7 @@ def _expressions(node: Node) -> Iterable[FilterExpression]:
     if isinstance(node, VariableNode):
         return [node.filter_expression]
     if isinstance(node, ForNode):
-        return [node.sequence]
+        return [_parsed(node.sequence)]
     if isinstance(node, WithNode):
         return list(node.extra_context.values())
     if isinstance(node, FirstOfNode):
@@ -215,10 +215,24 @@ def _conditions(condition: object) -> Iterator[FilterExpression]:
     if condition is None:
         return
     if isinstance(condition, TemplateLiteral):
-        yield condition.value
+        yield _parsed(condition.value)
         return
     yield from _conditions(getattr(condition, "first", None))
     yield from _conditions(getattr(condition, "second", None))
+
+
+def _parsed(value: object) -> FilterExpression:
+    """A parsed tag's expression; the stubs also allow what a hand-built node could hold."""
+    if not isinstance(value, FilterExpression):
+        raise RenderError(f"{value!r} is not allowed in a text template. {allowed_list()}")
+    return value
+
+
+def _parsed_nodes(value: object) -> NodeList:
+    """A parsed tag's nodes; the stubs also allow what a hand-built node could hold."""
+    if not isinstance(value, NodeList):
+        raise RenderError(f"{value!r} is not allowed in a text template. {allowed_list()}")
+    return value
 
 
 def _check_expression(expression: FilterExpression, names: set[str]) -> bool:

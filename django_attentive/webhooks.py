@@ -16,6 +16,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -38,7 +39,7 @@ from .validation import normalize_phone
 logger = logging.getLogger("django_attentive")
 
 SIGNATURE_HEADER = "x-attentive-hmac-sha256"
-MAX_TYPE_LENGTH = WebhookEvent._meta.get_field("type").max_length
+MAX_TYPE_LENGTH: int = WebhookEvent._meta.get_field("type").max_length or 100
 # Attentive's events nest a few levels; far deeper is an attack on whatever walks the payload
 # later (the admin's pretty-printer recursed past Python's limit at ~900 levels).
 MAX_DEPTH = 32
@@ -72,7 +73,7 @@ class Event:
     dedup_key: str
     type: str
     phone: str
-    payload: dict
+    payload: dict[str, Any]
     occurred_at: datetime | None
 
 
@@ -121,7 +122,7 @@ def nesting_depth(value: object, *, stop_after: int = MAX_DEPTH) -> int:
     return depth
 
 
-def _check_storable(payload: dict) -> None:
+def _check_storable(payload: dict[str, Any]) -> None:
     """PostgreSQL stores neither NUL characters nor lone surrogates in text or jsonb."""
     text = json.dumps(payload, ensure_ascii=False)
     if "\\u0000" in text:
@@ -136,7 +137,7 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _dedup_key(payload: dict, body: bytes) -> str:
+def _dedup_key(payload: dict[str, Any], body: bytes) -> str:
     """The same event retried is the same key: its id when it has one, else the body's hash."""
     event_id = payload.get("id", payload.get("event_id"))
     if isinstance(event_id, str | int) and not isinstance(event_id, bool) and str(event_id):

@@ -5,27 +5,32 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypedDict
 from urllib.parse import urlencode
 
 from django import forms
 from django.apps import apps
 from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db.models.options import Options
+from django.forms import Media
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import conf, send_bulk, send_message
 from ..backends import forbidden_body_characters
 from ..exceptions import InvalidMessage
-from ..models import OutboundMessage, Source, Status
+from ..models import MessageTemplate, OutboundMessage, Source, Status
 from ..segments import (
     GSM7_BASIC,
     GSM7_EXTENDED,
@@ -46,9 +51,6 @@ from ..validation import (
 )
 from . import form_tokens
 
-if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
-
 MAX_RECIPIENTS = 10_000
 # Parsing stops here: a paste far beyond the limit is refused before phonenumbers reads it all.
 MAX_ENTRIES = 5 * MAX_RECIPIENTS
@@ -56,7 +58,34 @@ PREVIEW_NUMBERS = 20
 SEPARATORS = re.compile(r"[,;]")
 
 
-def message_template_model() -> type[models.Model] | None:
+class SendingAdmin(Protocol):
+    """What the compose screen needs of the outbox's ModelAdmin."""
+
+    admin_site: AdminSite
+    opts: Options[OutboundMessage]
+
+    @property
+    def media(self) -> Media: ...
+
+    def has_send_permission(self, request: HttpRequest) -> bool: ...
+
+
+class _SendOptions(TypedDict):
+    media_url: str | None
+    message_id: str | None
+    transactional: bool
+    send_at: datetime | None
+    source: str
+    created_by: AbstractBaseUser | None
+
+
+def acting_user(request: HttpRequest) -> AbstractBaseUser | None:
+    """The signed-in user behind an admin request (the admin lets no anonymous one this far)."""
+    user = request.user
+    return user if isinstance(user, AbstractBaseUser) else None
+
+
+def message_template_model() -> type[MessageTemplate] | None:
     """MessageTemplate when the order-events work is installed; None otherwise."""
     try:
         return apps.get_model("django_attentive", "MessageTemplate")
@@ -150,11 +179,11 @@ class ComposeForm(forms.Form):
     # Made when the form is first shown; with the content it keys each text (see compose_key).
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recipients_parsed = Recipients()
         self.segments: SegmentCount | None = None
-        self.template_object: models.Model | None = None
+        self.template_object: MessageTemplate | None = None
         template_model = message_template_model()
         if template_model is not None:
             self.fields["template"] = forms.ModelChoiceField(
@@ -197,7 +226,8 @@ class ComposeForm(forms.Form):
 
     def clean_body(self) -> str:
         # Browsers submit CRLF; the live counter (and Attentive) see LF.
-        return self.cleaned_data["body"].replace("\r\n", "\n")
+        body: str = self.cleaned_data["body"]
+        return body.replace("\r\n", "\n")
 
     def clean_media_url(self) -> str:
         return _checked(check_media_url, self.cleaned_data["media_url"])
@@ -206,14 +236,16 @@ class ComposeForm(forms.Form):
         return _checked(check_message_id, self.cleaned_data["message_id"])
 
     def clean_send_at(self) -> datetime | None:
-        send_at = self.cleaned_data["send_at"]
+        send_at: datetime | None = self.cleaned_data["send_at"]
         if send_at is not None and send_at < timezone.now() - timedelta(minutes=1):
             raise forms.ValidationError(_("That time has passed; leave it empty to send now."))
         return send_at
 
-    def clean(self) -> dict:
-        data = super().clean()
-        template = data.get("template")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        # Form data is Django's untyped dict; each value is the one its field cleaned.
+        data = self.cleaned_data
+        template: MessageTemplate | None = data.get("template")
         if template is not None:
             self.template_object = template
             # Fields left empty are taken from the template.
@@ -233,10 +265,11 @@ class ComposeForm(forms.Form):
 
     @property
     def numbers(self) -> list[str]:
-        return self.cleaned_data["recipients"]
+        numbers: list[str] = self.cleaned_data["recipients"]
+        return numbers
 
 
-def _checked(check, value: str) -> str:
+def _checked(check: Callable[[str], str], value: str) -> str:
     try:
         return check(value)
     except ValueError as exc:
@@ -278,7 +311,7 @@ def forbidden_characters_config() -> dict[str, str]:
     return {"forbidden_characters": forbidden, "forbidden_message": message}
 
 
-def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
+def compose_view(model_admin: SendingAdmin, request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: preview (always for many recipients), then send on confirmation."""
     if not model_admin.has_send_permission(request):
         raise PermissionDenied
@@ -303,7 +336,7 @@ def compose_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     return _render_preview(model_admin, request, form)
 
 
-def compose_key(token: str, data: dict) -> str:
+def compose_key(token: str, data: dict[str, Any]) -> str:
     """The idempotency key prefix of a compose form's texts; each text adds ``:<number>``.
 
     The token is made when the form is first shown, so the same form sent again (double
@@ -322,17 +355,17 @@ def compose_key(token: str, data: dict) -> str:
     return f"admin-compose:{token}:{digest}"
 
 
-def _send(model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm) -> HttpResponse:
+def _send(model_admin: SendingAdmin, request: HttpRequest, form: ComposeForm) -> HttpResponse:
     data = form.cleaned_data
     key = compose_key(data["token"], data)
     started = timezone.now()
-    common = {
+    common: _SendOptions = {
         "media_url": data["media_url"] or None,
         "message_id": data["message_id"] or None,
         "transactional": data["transactional"],
         "send_at": data["send_at"],
         "source": Source.ADMIN,
-        "created_by": request.user,
+        "created_by": acting_user(request),
     }
     info = model_admin.opts.app_label, model_admin.opts.model_name
     if len(form.numbers) == 1:
@@ -391,7 +424,9 @@ def _report_bulk(request: HttpRequest, total: int, new: list[OutboundMessage]) -
     )
 
 
-def _context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[str, object]:
+def _context(
+    model_admin: SendingAdmin, request: HttpRequest, title: str | Promise
+) -> dict[str, object]:
     return {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -401,7 +436,7 @@ def _context(model_admin: ModelAdmin, request: HttpRequest, title: str) -> dict[
 
 
 def _render_compose(
-    model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm
+    model_admin: SendingAdmin, request: HttpRequest, form: ComposeForm
 ) -> TemplateResponse:
     context = _context(model_admin, request, _("Compose a text"))
     context.update(form=form, media=model_admin.media + form.media)
@@ -409,7 +444,7 @@ def _render_compose(
 
 
 def _render_preview(
-    model_admin: ModelAdmin, request: HttpRequest, form: ComposeForm
+    model_admin: SendingAdmin, request: HttpRequest, form: ComposeForm
 ) -> TemplateResponse:
     data = form.cleaned_data
     segments = form.segments or count_segments(data["body"])

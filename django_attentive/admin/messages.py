@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -12,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,13 +27,26 @@ from ..health import latest_refusal
 from ..models import FINAL_STATUSES, OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
 from . import form_tokens
-from .compose import compose_view
+from .compose import acting_user, compose_view
 from .pagination import LargeTablePaginator
 
 # More than this at once is probably a mis-click on "select all".
 RESEND_LIMIT = 1000
 # Distinct reasons listed after a resend; texts refused for further reasons are listed by id.
 REFUSAL_LINES = 10
+
+if TYPE_CHECKING:
+    # Names the stubs define for Django's loosely typed admin hooks.
+    from django.contrib.admin.options import _FieldsetSpec
+    from django_stubs_ext import StrOrPromise
+
+    _MessageAdmin = admin.ModelAdmin[OutboundMessage]
+    _AttemptAdmin = admin.ModelAdmin[SendAttempt]
+else:  # Django's classes take no type parameters at run time
+    _MessageAdmin = _AttemptAdmin = admin.ModelAdmin
+
+#: The message a GET of its page has read, so the change view does not read it again.
+_read_by_request: WeakKeyDictionary[HttpRequest, OutboundMessage | None] = WeakKeyDictionary()
 
 
 def resend_key_prefix(token: str) -> str:
@@ -58,7 +73,9 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     title = _("needs attention")
     parameter_name = "attention"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[OutboundMessage]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [
             ("problems", _("Failed or unconfirmed")),
             ("failed", _("Failed")),
@@ -66,7 +83,9 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
             ("retrying", _("Waiting to retry")),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboundMessage]
+    ) -> QuerySet[OutboundMessage] | None:
         value = self.value()
         if value == "problems":
             return queryset.filter(status__in=[Status.FAILED, Status.UNCONFIRMED])
@@ -78,7 +97,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundMessageAdmin(ReadOnlyAdminMixin, _MessageAdmin):
     list_display = [
         "id",
         "to",
@@ -99,7 +118,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = LargeTablePaginator
     list_per_page = 50
     # No column follows a relation (resend_of reads resent_from_id): no joins on a page view.
-    list_select_related: list[str] = []
+    list_select_related = []
     actions = ["resend_selected", "cancel_selected"]
     change_list_template = "admin/django_attentive/outboundmessage/change_list.html"
     change_form_template = "admin/django_attentive/outboundmessage/change_form.html"
@@ -168,7 +187,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         css = {"all": ["django_attentive/admin.css"]}
         js = ["django_attentive/confirm.js"]
 
-    def get_fieldsets(self, request: HttpRequest, obj: OutboundMessage | None = None):
+    def get_fieldsets(
+        self, request: HttpRequest, obj: OutboundMessage | None = None
+    ) -> _FieldsetSpec:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and obj.is_event:
             return fieldsets
@@ -227,7 +248,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse(self._url_name("change"), args=[obj.resent_from_id])
         return format_html('<a href="{}">#{}</a>', url, obj.resent_from_id)
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[OutboundMessage], search_term: str
+    ) -> tuple[QuerySet[OutboundMessage], bool]:
         """A phone number, however written, finds that number on the ``to`` index alone.
 
         Anything else searches the bodies and messageIds (a scan on a big table).
@@ -244,7 +267,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _url_name(self, view: str) -> str:
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
         return [
@@ -266,7 +289,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         refusal = latest_refusal()
         if refusal is not None and request.method == "GET":
             messages.error(
@@ -289,15 +314,17 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> OutboundMessage | None:
         """On a GET, the message page reads its message once, not once here and once in
         Django's change view."""
-        cached = getattr(request, "_attentive_message", None)
+        cached = _read_by_request.get(request)
         if request.method == "GET" and cached is not None and str(cached.pk) == str(object_id):
             return cached
         message = super().get_object(request, object_id, from_field)
         if request.method == "GET":
-            request._attentive_message = message
+            _read_by_request[request] = message
         return message
 
     def change_view(
@@ -305,8 +332,8 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict | None = None,
-    ):
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         message = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if message is not None:
@@ -350,7 +377,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         try:
             copy = resend(
                 message,
-                by=request.user,
+                by=acting_user(request),
                 idempotency_key=f"{resend_key_prefix(token)}:{message.pk}",
             )
         except AttentiveError as exc:
@@ -377,7 +404,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return HttpResponseRedirect(reverse(self._url_name("change"), args=[message.pk]))
 
     @admin.action(description=_("Resend selected texts"), permissions=["send"])
-    def resend_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def resend_selected(
+        self, request: HttpRequest, queryset: QuerySet[OutboundMessage]
+    ) -> HttpResponse | None:
         total = queryset.count()
         if total > RESEND_LIMIT:
             self.message_user(
@@ -410,7 +439,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 context,
             )
         started = timezone.now()
-        resends = resend_many(resendable, by=request.user, key_prefix=resend_key_prefix(token))
+        resends = resend_many(
+            resendable, by=acting_user(request), key_prefix=resend_key_prefix(token)
+        )
         earlier = sum(form_tokens.queued_before(copy, started) for copy in resends.copies)
         if earlier:
             self.message_user(
@@ -437,7 +468,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return None
 
     @admin.action(description=_("Cancel selected queued texts"), permissions=["send"])
-    def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
         cancelled = 0
         skipped = queryset.exclude(status=Status.QUEUED).count()
         for message in queryset.filter(status=Status.QUEUED).order_by("pk"):
@@ -531,19 +562,24 @@ class StatusCodeFilter(admin.SimpleListFilter):
     parameter_name = "status_code"
     CODES = (200, 400, 403, 404, 429, 500, 502, 503, 504)
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[SendAttempt]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [(str(code), str(code)) for code in self.CODES] + [("none", _("No answer"))]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
-        if self.value() == "none":
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SendAttempt]
+    ) -> QuerySet[SendAttempt] | None:
+        value = self.value()
+        if value == "none":
             return queryset.filter(status_code__isnull=True)
-        if self.value() and self.value().isdigit():
-            return queryset.filter(status_code=int(self.value()))
+        if value and value.isdigit():
+            return queryset.filter(status_code=int(value))
         return None
 
 
 @admin.register(SendAttempt)
-class SendAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SendAttemptAdmin(ReadOnlyAdminMixin, _AttemptAdmin):
     list_display = ["id", "message", "started_at", "status_code", "outcome", "duration_ms"]
     list_filter = ["outcome", StatusCodeFilter, "started_at"]
     search_fields = ["=message__to", "=message__message_id", "error"]

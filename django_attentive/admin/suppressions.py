@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -11,14 +13,21 @@ from .. import lift_suppression, suppress
 from ..models import Suppression, SuppressionReason
 from ..validation import normalize_phone
 
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Suppression]
+    _ModelAdmin = admin.ModelAdmin[Suppression]
+else:  # Django's classes take no type parameters at run time
+    _ModelForm = forms.ModelForm
+    _ModelAdmin = admin.ModelAdmin
 
-class SuppressionForm(forms.ModelForm):
+
+class SuppressionForm(_ModelForm):
     class Meta:
         model = Suppression
         fields = ["number", "reason", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].initial = SuppressionReason.MANUAL
         self.fields["number"].help_text = "Any way of writing it, e.g. (201) 555-0123 or +44 …"
@@ -31,7 +40,7 @@ class SuppressionForm(forms.ModelForm):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(_ModelAdmin):
     form = SuppressionForm
     list_display = ["number", "reason", "source", "created_at", "last_opted_out_at"]
     list_filter = ["reason", "created_at"]
@@ -42,26 +51,32 @@ class SuppressionAdmin(admin.ModelAdmin):
     def _can_send(self, request: HttpRequest) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.send_message")
 
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
         return super().has_view_permission(request, obj) or self._can_send(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._can_send(request)
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
         return False  # remove and add again: an entry says who suppressed the number and when
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
         return self._can_send(request)
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Suppression], search_term: str
+    ) -> tuple[QuerySet[Suppression], bool]:
         try:
             return queryset.filter(number=normalize_phone(search_term)), False
         except ValueError:
             return super().get_search_results(request, queryset, search_term)
 
     def save_model(
-        self, request: HttpRequest, obj: Suppression, form: forms.ModelForm, change: bool
+        self,
+        request: HttpRequest,
+        obj: Suppression,
+        form: forms.ModelForm[Suppression],
+        change: bool,
     ) -> None:
         saved = suppress(
             obj.number, obj.reason, source=f"admin ({request.user.get_username()})", note=obj.note
@@ -71,6 +86,6 @@ class SuppressionAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Suppression) -> None:
         lift_suppression(obj.number)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Suppression]) -> None:
         for number in queryset.values_list("number", flat=True):
             lift_suppression(number)

@@ -7,6 +7,7 @@ sees sample data, so writing templates never shows customers' data.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -15,20 +16,28 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.template.defaultfilters import truncatechars
-from django.urls import path, reverse
+from django.template.response import SimpleTemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from .. import orders
 from ..models import MessageTemplate
-from ..rendering import RenderError, compile_body, preview
+from ..rendering import PreviewDict, RenderError, compile_body, preview
 from ..template_language import allowed_list
 from ..validation import check_media_url
 
 #: The user whose change form is being rendered: the read-only preview field gets no request.
 _viewer: ContextVar[object] = ContextVar("attentive_template_viewer", default=None)
 
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[MessageTemplate]
+    _ModelAdmin = admin.ModelAdmin[MessageTemplate]
+else:  # Django's classes take no type parameters at run time
+    _ModelForm = forms.ModelForm
+    _ModelAdmin = admin.ModelAdmin
 
-class MessageTemplateForm(forms.ModelForm):
+
+class MessageTemplateForm(_ModelForm):
     media_url = forms.URLField(
         label="Media URL",
         required=False,
@@ -47,7 +56,7 @@ class MessageTemplateForm(forms.ModelForm):
         }
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
+        body: str = self.cleaned_data["body"]
         try:
             compile_body(body)
         except RenderError as exc:
@@ -62,7 +71,7 @@ class MessageTemplateForm(forms.ModelForm):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(_ModelAdmin):
     form = MessageTemplateForm
     list_display = ["key", "short_body", "transactional", "is_active", "updated_at"]
     list_filter = ["is_active", "transactional"]
@@ -92,18 +101,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             result.error,
         )
 
-    def changeform_view(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Render the page while the preview can still see who is looking."""
         token = _viewer.set(request.user)
         try:
             response = super().changeform_view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()
             return response
         finally:
             _viewer.reset(token)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.preview_view)
         return [
             path("preview/", view, name="django_attentive_messagetemplate_preview"),
@@ -142,7 +151,7 @@ def _order_to_preview(user: object) -> models.Model | None:
     return order
 
 
-def _describe(result: dict) -> str:
+def _describe(result: PreviewDict) -> str:
     """'Rendered with Order #1001 · 1 segment (GSM-7, 42 characters)'."""
     segments = result.get("segments")
     text = f"Rendered with {result['source']}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.utils.html import format_html
@@ -12,26 +13,33 @@ from ..webhooks import MAX_DEPTH, nesting_depth
 from .messages import ReadOnlyAdminMixin
 from .pagination import LargeTablePaginator
 
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[WebhookEvent]
+else:  # Django's classes take no type parameters at run time
+    _ModelAdmin = admin.ModelAdmin
+
+_FIELDS = (
+    "type",
+    "number",
+    "outcome",
+    "detail",
+    "occurred_at",
+    "received_at",
+    "purged_at",
+    "dedup_key",
+    "pretty_payload",
+)
+
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdminMixin, _ModelAdmin):
     list_display = ["id", "type", "number", "outcome", "occurred_at", "received_at", "purged_at"]
     list_filter = ["outcome", "type", "received_at"]
     search_fields = ["=number", "=type"]
     show_full_result_count = False
     paginator = LargeTablePaginator
-    fields = [
-        "type",
-        "number",
-        "outcome",
-        "detail",
-        "occurred_at",
-        "received_at",
-        "purged_at",
-        "dedup_key",
-        "pretty_payload",
-    ]
-    readonly_fields = fields
+    fields = _FIELDS
+    readonly_fields = _FIELDS
 
     @admin.display(description="payload")
     def pretty_payload(self, obj: WebhookEvent) -> str:

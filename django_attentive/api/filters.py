@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 from django.db.models import QuerySet
 from django.http import QueryDict
 from rest_framework import serializers
@@ -10,7 +13,16 @@ from ..models import OutboundMessage, Status
 from ..validation import normalize_phone
 
 
-class MessageFilterSerializer(serializers.Serializer):
+class MessageFilters(TypedDict, total=False):
+    """The list's filters, as MessageFilterSerializer validated them; each only if given."""
+
+    status: list[str]
+    to: str
+    created_after: datetime
+    created_before: datetime
+
+
+class MessageFilterSerializer(serializers.Serializer[None]):
     status = serializers.CharField(
         required=False,
         help_text=f"One status or several, comma-separated: {', '.join(Status.values)}.",
@@ -47,7 +59,7 @@ def filter_messages(
     """Narrow ``queryset`` by the query parameters; bad values raise a 400 ValidationError."""
     filters = MessageFilterSerializer(data=params)
     filters.is_valid(raise_exception=True)
-    wanted = filters.validated_data
+    wanted: MessageFilters = filters.validated_data
     if "status" in wanted:
         queryset = queryset.filter(status__in=wanted["status"])
     if "to" in wanted:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -47,7 +48,7 @@ def stored_key(request: Request, *, operation: str = "") -> str | None:
     return fitting(f"api:{request.user.pk}:{scoped}", "api")
 
 
-def ensure_same_text(message: OutboundMessage, clean: dict[str, object]) -> None:
+def ensure_same_text(message: OutboundMessage, clean: Mapping[str, object]) -> None:
     """Refuse a key reused for different content (422, like Stripe); ``sendAt`` is not compared."""
     if any(getattr(message, field) != clean[field] for field in COMPARED_FIELDS):
         raise IdempotencyKeyReused(

@@ -42,7 +42,8 @@ class MessageCursorPagination(CursorPagination):
         if (
             cursor is not None
             and cursor.position is not None
-            and not POSITION.fullmatch(cursor.position)
+            # str(): the stubs say int, but a decoded cursor holds the query string's text.
+            and not POSITION.fullmatch(str(cursor.position))
         ):
             raise NotFound(self.invalid_cursor_message)
         return cursor

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 
 VIEW_PERMISSION = "django_attentive.view_outboundmessage"
 SEND_PERMISSION = "django_attentive.send_message"
@@ -31,6 +32,12 @@ class MessagePermission(BasePermission):
         return False
 
 
-def may_view(user: AbstractBaseUser | AnonymousUser) -> bool:
+def may_view(user: PermissionsMixin | AnonymousUser) -> bool:
     """Whether answers may show a text's content, not just that the action was done."""
     return user.has_perm(VIEW_PERMISSION)
+
+
+def sender(request: Request) -> AbstractBaseUser | None:
+    """The signed-in user behind a request, recorded as who sent (None if anonymous)."""
+    user = request.user
+    return user if isinstance(user, AbstractBaseUser) else None

@@ -8,7 +8,7 @@ ids, and every error with its shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..models import Status
 from ..validation import MAX_BODY_LENGTH
@@ -16,7 +16,10 @@ from .idempotency import HEADER, MAX_KEY_LENGTH, PATTERN
 from .ids import MAX_ID
 from .pagination import MAX_PAGE_SIZE
 
-F = TypeVar("F", bound=Callable)
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 try:
     from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -27,10 +30,13 @@ try:
         extend_schema,
     )
 except ImportError:  # the API works the same; only the schema is less precise
-    OpenApiParameter = OpenApiResponse = OpenApiSerializerExtension = None
+    SPECTACULAR = False
+else:
+    SPECTACULAR = True
 
-    def extend_schema(*args: object, **kwargs: object) -> Callable[[F], F]:
-        return lambda view: view
+
+def _unchanged(view: F) -> F:
+    return view
 
 
 Schema = dict[str, object]
@@ -97,7 +103,7 @@ CREATE_REQUEST: Schema = {
 }
 
 
-def _header(name: str, schema: Schema, codes: Sequence[int], description: str) -> object:
+def _header(name: str, schema: Schema, codes: Sequence[int], description: str) -> OpenApiParameter:
     return OpenApiParameter(
         name,
         schema,
@@ -107,11 +113,11 @@ def _header(name: str, schema: Schema, codes: Sequence[int], description: str) -
     )
 
 
-def _error(description: str) -> object:
+def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=DETAIL, description=description)
 
 
-def _common_errors() -> dict[int, object]:
+def _common_errors() -> dict[int, OpenApiResponse]:
     return {
         401: _error("Not authenticated (with a header scheme such as tokens first)."),
         403: _error("Not authenticated (session) or missing the permission, which it names."),
@@ -119,7 +125,7 @@ def _common_errors() -> dict[int, object]:
     }
 
 
-def _message_answer() -> object:
+def _message_answer() -> PolymorphicProxySerializer:
     """The text in full, or only its id and status for a user who may not view texts."""
     from .serializers import MessageReceiptSerializer, MessageSerializer
 
@@ -137,7 +143,7 @@ def operation(
     description: str = "",
     detail: bool = False,
     idempotent: bool = False,
-    query: Sequence[object] = (),
+    query: Sequence[OpenApiParameter] = (),
     request: object = None,
 ) -> Callable[[F], F]:
     """The ``extend_schema`` of one operation: its answers, then every error it can give.
@@ -146,9 +152,9 @@ def operation(
     receipt, ``None`` for a ``{"detail"}`` error, ``"problems"`` for per-field errors, or a
     serializer.
     """
-    if OpenApiParameter is None:
-        return extend_schema()
-    responses: dict[int, object] = _common_errors()
+    if not SPECTACULAR:
+        return _unchanged
+    responses = _common_errors()
     for code, (text, body) in answers.items():
         if body is None:
             responses[code] = _error(text)
@@ -158,7 +164,7 @@ def operation(
             responses[code] = OpenApiResponse(response=_message_answer(), description=text)
         else:
             responses[code] = OpenApiResponse(response=body, description=text)
-    parameters: list[object] = list(query)
+    parameters = list(query)
     if detail:
         parameters.append(
             OpenApiParameter(
@@ -211,11 +217,11 @@ def operation(
     )
 
 
-def list_parameters() -> list[object]:
+def list_parameters() -> list[OpenApiParameter]:
     """The list's query parameters, exactly as ``filters`` and ``pagination`` read them."""
-    if OpenApiParameter is None:
+    if not SPECTACULAR:
         return []
-    query = OpenApiParameter.QUERY
+    query: Final = OpenApiParameter.QUERY
     return [
         OpenApiParameter(
             "status",
@@ -250,14 +256,14 @@ def list_parameters() -> list[object]:
     ]
 
 
-if OpenApiSerializerExtension is not None:
+if SPECTACULAR:
 
     class ReceiptSchema(OpenApiSerializerExtension):
         """A receipt has nothing but ``id`` and ``status``, so a full text is never one."""
 
         target_class = "django_attentive.api.serializers.MessageReceiptSerializer"
 
-        def map_serializer(self, auto_schema: object, direction: str) -> Schema:
+        def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
             schema = auto_schema._map_serializer(
                 self.target_class, direction, bypass_extensions=True
             )
@@ -268,5 +274,5 @@ if OpenApiSerializerExtension is not None:
 
         target_class = "django_attentive.api.serializers.MessageCreateSerializer"
 
-        def map_serializer(self, auto_schema: object, direction: str) -> Schema:
+        def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
             return CREATE_REQUEST

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, TypedDict
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from rest_framework import serializers
@@ -33,6 +35,17 @@ def api_errors(exc: InvalidMessage) -> dict[str, list[str]]:
     return errors
 
 
+class NewText(TypedDict):
+    """A text to send, as MessageCreateSerializer validated it (validation.py's names)."""
+
+    to: str
+    body: str
+    media_url: str
+    message_id: str
+    message_type: str
+    send_at: datetime | None
+
+
 def printable(name: str) -> str:
     """``name`` safe to echo in a JSON answer: a lone surrogate cannot be encoded as UTF-8."""
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -41,10 +54,11 @@ def printable(name: str) -> str:
 class BlankAsNullField(serializers.CharField):
     """An optional text stored as "" and shown as null."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
-    def to_representation(self, value: str) -> str | None:
+    # A CharField shows a str; this one shows "" as null on purpose.
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
         return value or None
 
 
@@ -60,7 +74,7 @@ def _text_input(label: str, help_text: str) -> serializers.CharField:
     )
 
 
-class MessageCreateSerializer(serializers.Serializer):
+class MessageCreateSerializer(serializers.Serializer[OutboundMessage]):
     """A text to send: Attentive's request fields plus ``sendAt``."""
 
     to = _text_input("to", "Required. The recipient's number, any format; stored in E.164.")
@@ -75,7 +89,7 @@ class MessageCreateSerializer(serializers.Serializer):
         help_text="Optional ISO 8601 time to hold the text until; a past time means now.",
     )
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> NewText:
         errors: dict[str, list[str]] = {}
         if isinstance(self.initial_data, Mapping):
             known = ", ".join(self.fields)
@@ -108,14 +122,15 @@ class MessageCreateSerializer(serializers.Serializer):
 class EventField(serializers.JSONField):
     """A custom event's payload; null for a text."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, **kwargs)
 
-    def to_representation(self, value: object) -> object:
+    # The stubs say JSONField shows a str; DRF hands back the decoded value itself.
+    def to_representation(self, value: object) -> object:  # type: ignore[override]
         return value or None
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(serializers.ModelSerializer[OutboundMessage]):
     """A text as stored: its content, status and timestamps."""
 
     messageId = BlankAsNullField(source="message_id")
@@ -128,12 +143,14 @@ class MessageSerializer(serializers.ModelSerializer):
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
     sentAt = serializers.DateTimeField(source="sent_at", read_only=True, allow_null=True)
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
-    resentFrom = serializers.PrimaryKeyRelatedField(
+    resentFrom = serializers.PrimaryKeyRelatedField[OutboundMessage](
         source="resent_from", read_only=True, allow_null=True
     )
     event = EventField(
         source="payload",
-        help_text="A custom event's type, properties, externalEventId, occurredAt; null: a text.",
+        help_text=(
+            "A custom event's type, properties, externalEventId, occurredAt; null for a text."
+        ),
     )
 
     class Meta:
@@ -160,7 +177,7 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MessageReceiptSerializer(serializers.ModelSerializer):
+class MessageReceiptSerializer(serializers.ModelSerializer[OutboundMessage]):
     """What send, resend and cancel answer to a user who may send but not read texts."""
 
     class Meta:
@@ -169,7 +186,7 @@ class MessageReceiptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SendAttemptSerializer(serializers.ModelSerializer):
+class SendAttemptSerializer(serializers.ModelSerializer[SendAttempt]):
     """One HTTP attempt from the send log."""
 
     startedAt = serializers.DateTimeField(source="started_at", read_only=True)

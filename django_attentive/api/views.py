@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -20,13 +24,14 @@ from .filters import filter_messages
 from .ids import parse_id
 from .pagination import MessageCursorPagination
 from .parsers import JSONParser
-from .permissions import MessagePermission, may_view
+from .permissions import MessagePermission, may_view, sender
 from .schema import list_parameters, operation
 from .serializers import (
     MessageCreateSerializer,
     MessageDetailSerializer,
     MessageReceiptSerializer,
     MessageSerializer,
+    NewText,
     api_errors,
 )
 from .throttling import AttentiveRateThrottle
@@ -38,7 +43,7 @@ SHOWN = (
 NO_TEXT = ("No text with this id.", None)
 
 
-class MessageViewSet(viewsets.GenericViewSet):
+class MessageViewSet(viewsets.GenericViewSet[OutboundMessage]):
     """Texts in the outbox. Every change goes through the public API (``django_attentive``)."""
 
     queryset = OutboundMessage.objects.all()
@@ -50,20 +55,23 @@ class MessageViewSet(viewsets.GenericViewSet):
     # Any segment reaches the view, so a bad id is DRF's JSON 404, never Django's HTML page.
     lookup_value_regex = r"[^/]+"
 
-    def get_authenticators(self) -> list:
+    def get_authenticators(self) -> list[BaseAuthentication]:
         # The project's DRF settings, read per request so override_settings reaches them too.
-        return [authenticator() for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        # (The stubs type these settings as the dotted paths; reading one imports the classes.)
+        classes = cast(
+            "Sequence[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES
+        )
+        return [authenticator() for authenticator in classes]
 
     def get_throttles(self) -> list[BaseThrottle]:
         # A ScopedRateThrottle in the defaults would count this scope twice or crash with no rate.
+        classes = cast("Sequence[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
         defaults = [
-            throttle()
-            for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
-            if not issubclass(throttle, ScopedRateThrottle)
+            throttle() for throttle in classes if not issubclass(throttle, ScopedRateThrottle)
         ]
         return [*defaults, AttentiveRateThrottle()]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[OutboundMessage]]:
         if self.action == "retrieve":
             return MessageDetailSerializer
         if self.request is not None and self.request.method == "POST" and not self.detail:
@@ -72,7 +80,8 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     def get_object(self) -> OutboundMessage:
         self.kwargs[self.lookup_field] = parse_id(self.kwargs[self.lookup_field])
-        return super().get_object()
+        message: OutboundMessage = super().get_object()
+        return message
 
     def get_queryset(self) -> QuerySet[OutboundMessage]:
         queryset = super().get_queryset()
@@ -118,12 +127,12 @@ class MessageViewSet(viewsets.GenericViewSet):
         key = idempotency.stored_key(request)
         incoming = MessageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        clean = incoming.validated_data
-        replayed = False
+        clean: NewText = incoming.validated_data
+        message = None
         if key is not None:
             message = OutboundMessage.objects.filter(idempotency_key=key).first()
-            replayed = message is not None
-        if not replayed:
+        replayed = message is not None
+        if message is None:
             message = self._send(request, clean, key)
             # Outside a transaction delivery already ran inside send_message: show its outcome.
             message.refresh_from_db()
@@ -132,7 +141,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             idempotency.ensure_same_text(message, clean)
         return _created(request, message, replayed=replayed)
 
-    def _send(self, request: Request, clean: dict, key: str | None) -> OutboundMessage:
+    def _send(self, request: Request, clean: NewText, key: str | None) -> OutboundMessage:
         try:
             return send_message(
                 clean["to"],
@@ -143,7 +152,7 @@ class MessageViewSet(viewsets.GenericViewSet):
                 idempotency_key=key,
                 send_at=clean["send_at"],
                 source=Source.API,
-                created_by=request.user,
+                created_by=sender(request),
             )
         except InvalidMessage as exc:
             raise ValidationError(api_errors(exc)) from None
@@ -167,9 +176,9 @@ class MessageViewSet(viewsets.GenericViewSet):
         key = idempotency.stored_key(request, operation=f"resend:{original.pk}")
         copy = OutboundMessage.objects.filter(idempotency_key=key).first() if key else None
         replayed = copy is not None
-        if not replayed:
+        if copy is None:
             try:
-                copy = resend(original, by=request.user, idempotency_key=key)
+                copy = resend(original, by=sender(request), idempotency_key=key)
             except AttentiveError as exc:
                 raise refusal(
                     exc, original, action="resend", shown=may_view(request.user)
@@ -196,7 +205,7 @@ class MessageViewSet(viewsets.GenericViewSet):
         return Response(_shown(request, message))
 
 
-def _shown(request: Request, message: OutboundMessage) -> dict:
+def _shown(request: Request, message: OutboundMessage) -> dict[str, object]:
     """The message as the user may read it: whole, or only its id and status."""
     serializer = MessageSerializer if may_view(request.user) else MessageReceiptSerializer
     return serializer(message).data

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Protocol, TypedDict, TypeGuard
 from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
@@ -141,6 +141,12 @@ def current_error_response(
     return json_response(status, {"error": error}, headers)
 
 
+class Headers(Protocol):
+    """A request's headers: a mapping, or the ``http.server`` handler's ``Message``."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
 Check = Callable[["FakeConfig", dict[str, Any]], "tuple[int, str] | None"]
 
 
@@ -169,7 +175,7 @@ def to_e164(number: str) -> str | None:
     if not phonenumbers.is_possible_number(parsed):
         return None
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None:
+    if region is None and parsed.country_code is not None:
         region = phonenumbers.region_code_for_country_code(parsed.country_code)
     if region not in SUPPORTED_REGIONS:
         return None
@@ -188,15 +194,15 @@ def _number_set(numbers: Iterable[str]) -> frozenset[str]:
     return frozenset(normalised)
 
 
-def _fraction(name: str, value: object) -> float:
-    number = float(value)  # type: ignore[arg-type]
+def _fraction(name: str, value: float | str) -> float:
+    number = float(value)
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"{name} must be between 0 and 1, not {value!r}.")
     return number
 
 
-def _seconds(name: str, value: object) -> float:
-    number = float(value)  # type: ignore[arg-type]
+def _seconds(name: str, value: float | str) -> float:
+    number = float(value)
     if number < 0:
         raise ValueError(f"{name} must be zero or more seconds, not {value!r}.")
     return number
@@ -205,17 +211,22 @@ def _seconds(name: str, value: object) -> float:
 def _fault_kinds(value: Iterable[str] | str) -> tuple[FaultKind, ...]:
     kinds = [k.strip() for k in value.split(",")] if isinstance(value, str) else list(value)
     kinds = [k for k in kinds if k]
-    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    unknown = [k for k in kinds if not _is_fault_kind(k)]
     if unknown:
         raise ValueError(f"Unknown fault kinds {unknown}; choose from {list(FAULT_KINDS)}.")
-    return tuple(kinds)  # type: ignore[return-value]
+    return tuple(k for k in kinds if _is_fault_kind(k))
+
+
+def _is_fault_kind(kind: str) -> TypeGuard[FaultKind]:
+    return kind in FAULT_KINDS
 
 
 def _clean_knobs(knobs: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(knobs) - set(KNOBS)
     if unknown:
         raise ValueError(f"Unknown settings {sorted(unknown)}; choose from {list(KNOBS)}.")
-    cleaners = {
+    # Knob values arrive untyped (JSON, keyword arguments); each cleaner checks its own.
+    cleaners: dict[str, Callable[[Any], object]] = {
         "token": lambda v: None if v in (None, "") else str(v),
         "opted_out": _number_set,
         "unknown": _number_set,
@@ -239,7 +250,7 @@ def _media_url_ok(value: object) -> bool:
     )
 
 
-def _bearer_token(headers: Mapping[str, str]) -> str | None:
+def _bearer_token(headers: Headers) -> str | None:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     scheme, _, token = value.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -378,9 +389,7 @@ class FakeAttentive:
             self._records.clear()
             return count
 
-    def handle(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes
-    ) -> FakeResponse:
+    def handle(self, method: str, path: str, headers: Headers, body: bytes) -> FakeResponse:
         """Answer one HTTP request; ``path`` is relative to the fake's root and may have a query."""
         url = urlsplit(path)
         route = url.path.rstrip("/") or "/"
@@ -391,7 +400,7 @@ class FakeAttentive:
         return error_response(404, f"No such endpoint: {url.path}")
 
     def _serve(
-        self, endpoint: Endpoint, method: str, headers: Mapping[str, str], body: bytes
+        self, endpoint: Endpoint, method: str, headers: Headers, body: bytes
     ) -> FakeResponse:
         config = self.settings
         if config.latency:
@@ -427,7 +436,7 @@ class FakeAttentive:
         return self._random.choice(config.fault_kinds)
 
     def _parse(
-        self, config: FakeConfig, headers: Mapping[str, str], body: bytes
+        self, config: FakeConfig, headers: Headers, body: bytes
     ) -> tuple[dict[str, Any], tuple[int, str] | None]:
         """The token first, then the body as a JSON object: the same for every endpoint."""
         token = _bearer_token(headers)

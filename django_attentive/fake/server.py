@@ -15,6 +15,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import cast
 
 from .core import FakeAttentive, FakeResponse, error_response
 from .core import fake as default_fake
@@ -32,6 +33,12 @@ def _render(response: FakeResponse, *, keep_alive: bool, head: bool) -> bytes:
     lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
     head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head_bytes if head else head_bytes + response.body
+
+
+def _host_port(server: socketserver.TCPServer) -> tuple[str, int]:
+    # typeshed types server_address for every socket family; a TCP server's is (host, port, ...).
+    address = cast("tuple[str, int] | tuple[str, int, int, int]", server.server_address)
+    return address[0], address[1]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -82,7 +89,7 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         """Bind without ``HTTPServer``'s reverse-DNS lookup of the host, which can take seconds."""
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        self.server_name, self.server_port = _host_port(self)
 
     def get_request(self) -> tuple[socket.socket, tuple[str, int]]:
         sock, address = super().get_request()
@@ -91,6 +98,7 @@ class _Server(ThreadingHTTPServer):
             self._open.add(sock)
         return sock, address
 
+    # A TCP server's requests are sockets, never a UDP server's (bytes, socket) pairs.
     def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         with self._open_lock:
             self._open.discard(request)
@@ -104,7 +112,9 @@ class _Server(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
         """Ignore clients that hang up mid-request; report anything else."""
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
@@ -132,7 +142,7 @@ class FakeAttentiveServer:
         """The base URL, e.g. ``http://127.0.0.1:8025``; only known once started."""
         if self._server is None:
             raise RuntimeError("The fake Attentive server is not running; call start() first.")
-        host, port = self._server.server_address[:2]
+        host, port = _host_port(self._server)
         return f"http://{host}:{port}"
 
     def start(self) -> str:

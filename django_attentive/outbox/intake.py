@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -84,7 +84,7 @@ def send_message(
 def send_custom_event(
     to: str,
     event_type: str,
-    properties: dict[str, object] | None = None,
+    properties: Mapping[str, object] | None = None,
     *,
     occurred_at: datetime | None = None,
     external_event_id: str | None = None,

@@ -4,6 +4,7 @@ events."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             help="Rows deleted per transaction.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         days, batch_size = int(options["days"]), int(options["batch_size"])
         if days < 1:
             raise CommandError("--days must be at least 1.")

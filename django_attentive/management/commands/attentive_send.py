@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ... import send_message
 from ...exceptions import InvalidMessage
-from ...models import Source, Status
+from ...models import OutboundMessage, Source, Status
 from ...privacy import mask_phone
 from ...sending.delivery import deliver
 
@@ -24,14 +26,17 @@ class Command(BaseCommand):
             "--transactional", action="store_true", help='Send with type "TRANSACTIONAL".'
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        # argparse hands back untyped values; each is pinned to its add_argument type here.
+        media_url: str | None = options["media_url"]
+        message_id: str | None = options["message_id"]
         try:
             with transaction.atomic():
                 message = send_message(
                     str(options["to"]),
                     str(options["body"]),
-                    media_url=options["media_url"],
-                    message_id=options["message_id"],
+                    media_url=media_url,
+                    message_id=message_id,
                     transactional=bool(options["transactional"]),
                     source=Source.CLI,
                 )
@@ -44,7 +49,7 @@ class Command(BaseCommand):
             message.refresh_from_db()
         self._report(message)
 
-    def _report(self, message) -> None:
+    def _report(self, message: OutboundMessage) -> None:
         line = f"Text #{message.pk} to {mask_phone(message.to)}: {message.status}"
         if message.last_error:
             line += f" — {message.last_error}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -36,16 +37,19 @@ class Command(BaseCommand):
             help="Show the progress line even when not on a terminal.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        # argparse hands back untyped values; each is pinned to its add_argument type here.
+        max_messages: int | None = options["max_messages"]
+        show_progress: bool | None = options["progress"]
         if int(options["verbosity"]) >= 2:
             logging.getLogger("django_attentive").setLevel(logging.INFO)
         worker = Worker(
             concurrency=int(options["concurrency"]),
             batch_size=int(options["batch_size"]),
-            max_messages=options["max_messages"],
+            max_messages=max_messages,
             loop=bool(options["loop"]),
             interval=float(options["interval"]),
-            progress=progress_stream(options["progress"]),
+            progress=progress_stream(show_progress),
         )
         worker.install_signal_handlers()
         tally = worker.run()
