@@ -128,6 +128,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "kind",
         "payload_json",
         "suppression",
+        "campaign",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "to", "body", "media_url", "message_id", "message_type"]}),
@@ -151,6 +152,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             {
                 "fields": [
                     "source",
+                    "campaign",
                     "created_by",
                     "resent_from",
                     "content_type",
@@ -243,6 +245,10 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _url_name(self, view: str) -> str:
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # A campaign's page links to its texts; a filter listing every campaign would be long.
+        return lookup == "campaign__id__exact" or super().lookup_allowed(lookup, value, request)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
