@@ -126,7 +126,7 @@ class CampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "url": reverse(self._url_name("progress"), args=[campaign.pk]),
                     "interval": POLL_INTERVAL_MS,
                 },
-                can_pause=can_send and campaign.state == CampaignState.ACTIVE,
+                can_pause=can_send and campaign.state == CampaignState.ACTIVE and progress.pending,
                 can_resume=can_send and campaign.state == CampaignState.PAUSED,
                 can_cancel=can_send and campaign.state != CampaignState.CANCELLED,
                 action_urls=urls,

@@ -1,6 +1,7 @@
 /* A campaign's live progress: poll its small JSON endpoint and redraw the bar and counts. */
 "use strict";
-(function () {
+// The admin loads form media in <head>: start once the page is parsed.
+document.addEventListener("DOMContentLoaded", function () {
   const configNode = document.getElementById("attentive-campaign-config");
   const initialNode = document.getElementById("attentive-campaign-initial");
   const root = document.getElementById("attentive-campaign");
@@ -82,4 +83,4 @@
 
   draw(JSON.parse(initialNode.textContent));
   window.setTimeout(poll, config.interval);
-})();
+});
