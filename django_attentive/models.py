@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,7 +78,7 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         )
 
 
-def _engaged(types: tuple[str, ...]) -> models.expressions.Combinable:
+def _engaged(types: tuple[str, ...]) -> Coalesce:
     events = (
         WebhookEvent.objects.filter(campaign=models.OuterRef("pk"), type__in=types)
         .order_by()
@@ -85,7 +86,7 @@ def _engaged(types: tuple[str, ...]) -> models.expressions.Combinable:
         .annotate(texts=models.Count("message", distinct=True))
         .values("texts")[:1]
     )
-    return models.functions.Coalesce(models.Subquery(events), 0)
+    return Coalesce(models.Subquery(events), 0)
 
 
 class Campaign(models.Model):
@@ -138,7 +139,7 @@ class Campaign(models.Model):
         """
         row = (
             Campaign.objects.with_engagement()
-            .values("state", "audience_size", "delivered", "clicked", "opted_out")
+            .values("state", "audience_size", "delivered", "clicked", "opted_out")  # type: ignore[misc]  # annotations
             .get(pk=self.pk)
         )
         self.state, self.audience_size = row["state"], row["audience_size"]

@@ -237,7 +237,7 @@ def answered_message(number: str, event: Event) -> OutboundMessage | None:
     return candidates.first()
 
 
-def message_names(payload: dict) -> list[str]:
+def message_names(payload: dict[str, object]) -> list[str]:
     """The names and ids Attentive gives for the message (``message.name``, ``message.id``)."""
     message = payload.get("message")
     if not isinstance(message, dict):

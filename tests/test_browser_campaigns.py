@@ -13,7 +13,7 @@ import pytest
 
 from django_attentive.models import Campaign, OutboundMessage, Status
 
-from .test_browser_admin import _shoot, browser, page  # noqa: F401 - fixtures
+from .test_browser_admin import _shoot, browser, page  # noqa: F401, F811 - fixtures
 from .workers import start_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,12 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SIZE = 300
 
 
-def _done(page) -> int:
+def _done(page) -> int:  # noqa: F811
     return int(page.get_attribute("#attentive-campaign", "data-done") or 0)
 
 
 def test_progress_bar_moves_pauses_resumes_and_shows_clicks(
-    page, live_server, fake_server, attentive, tmp_path
+    page, live_server, fake_server, attentive, tmp_path  # noqa: F811
 ):
     # The worker sends to the standalone fake, so the live server only serves the browser
     # and the webhooks (SQLite in many live-server threads at once is not something to test).

@@ -6,10 +6,13 @@ campaign (``Campaign.progress``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -30,7 +33,7 @@ class CampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "created_at"]
     search_fields = ["name"]
     list_select_related = ["created_by"]
-    fields = ["name", "body", "state", "audience_size", "created_by", "created_at"]
+    fields = ("name", "body", "state", "audience_size", "created_by", "created_at")
     readonly_fields = fields
     change_form_template = "admin/django_attentive/campaign/change_form.html"
 
@@ -54,7 +57,7 @@ class CampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _url_name(self, view: str) -> str:
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
         return [
@@ -84,7 +87,7 @@ class CampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise Http404(f"No campaign #{object_id}.") from None
         return JsonResponse(progress.as_json())
 
-    def _action_view(self, action: str):
+    def _action_view(self, action: str) -> Callable[[HttpRequest, int], HttpResponse]:
         def view(request: HttpRequest, object_id: int) -> HttpResponse:
             if not self.has_send_permission(request):
                 raise PermissionDenied
@@ -106,8 +109,8 @@ class CampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         request: HttpRequest,
         object_id: str,
         form_url: str = "",
-        extra_context: dict | None = None,
-    ):
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         campaign = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if campaign is not None:

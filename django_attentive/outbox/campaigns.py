@@ -133,7 +133,7 @@ def _change_state(campaign: Campaign, state: str, *, allowed: list[str]) -> None
         )
 
 
-_VERBS = {
+_VERBS: dict[str, str] = {
     CampaignState.PAUSED: "paused",
     CampaignState.ACTIVE: "resumed",
     CampaignState.CANCELLED: "cancelled",
