@@ -26,7 +26,11 @@ def _done(page) -> int:  # noqa: F811
 
 
 def test_progress_bar_moves_pauses_resumes_and_shows_clicks(
-    page, live_server, fake_server, attentive, tmp_path  # noqa: F811
+    page,
+    live_server,
+    fake_server,
+    attentive,
+    tmp_path,  # noqa: F811
 ):
     # The worker sends to the standalone fake, so the live server only serves the browser
     # and the webhooks (SQLite in many live-server threads at once is not something to test).
