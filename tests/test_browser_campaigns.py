@@ -26,7 +26,7 @@ def _done(page) -> int:  # noqa: F811
 
 
 def test_progress_bar_moves_pauses_resumes_and_shows_clicks(
-    page,
+    page,  # noqa: F811 - the fixture imported above
     live_server,
     fake_server,
     attentive,
