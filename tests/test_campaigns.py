@@ -210,3 +210,24 @@ def _ok():
     from django_attentive.backends.base import SendResult
 
     return SendResult(200, "{}")
+
+
+# ------------------------------------------------------------------ compose warning
+
+
+def test_compose_warns_when_a_new_name_would_be_the_21st_of_the_day(client, attentive):
+    attentive(BACKEND="django_attentive.backends.text_send.TextSendBackend")
+    for n in range(20):
+        send_bulk(numbers(1, start=n), "Sale", campaign=f"Sale {n}")
+    client.force_login(User.objects.create_superuser("owner"))
+    url = reverse("admin:django_attentive_outboundmessage_compose")
+    form = {"recipients": "+12015550100\n+12015550101", "body": "Sale", "_preview": "1"}
+    new = client.post(url, {**form, "campaign": "Sale 20"})
+    assert "would be number 21" in new.content.decode()
+    again = client.post(url, {**form, "campaign": "Sale 3"})
+    assert "would be number" not in again.content.decode()
+    assert "Joins the existing campaign" in again.content.decode()
+    attentive(BACKEND="django_attentive.backends.locmem.LocmemBackend")
+    assert (
+        "would be number" not in client.post(url, {**form, "campaign": "Sale 20"}).content.decode()
+    )
