@@ -21,6 +21,9 @@ _EXPORTS = {
     "Resends": "outbox.intake",
     "cancel": "outbox.intake",
     "send_bulk": "outbox.bulk",
+    "pause_campaign": "outbox.campaigns",
+    "resume_campaign": "outbox.campaigns",
+    "cancel_campaign": "outbox.campaigns",
     "suppress": "outbox.suppressions",
     "lift_suppression": "outbox.suppressions",
     "purge": "outbox.retention",
@@ -30,10 +33,13 @@ __all__ = [
     "Purged",
     "Resends",
     "cancel",
+    "cancel_campaign",
     "lift_suppression",
+    "pause_campaign",
     "purge",
     "resend",
     "resend_many",
+    "resume_campaign",
     "send_bulk",
     "send_custom_event",
     "send_message",
@@ -42,6 +48,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .outbox.bulk import send_bulk
+    from .outbox.campaigns import cancel_campaign, pause_campaign, resume_campaign
     from .outbox.intake import (
         Resends,
         cancel,

@@ -56,6 +56,14 @@ class Kind(models.TextChoices):
 SCREENED_KINDS = frozenset({Kind.TEXT, Kind.CUSTOM_EVENT})
 
 
+class CampaignState(models.TextChoices):
+    """What an operator chose for a campaign; how far it got is counted from its texts."""
+
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class Hold(models.TextChoices):
     """Why a queued message waits although nothing is wrong with it."""
 

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "ORDER_CONTEXT": None,
     "WEBHOOK_SECRET": "",
     "WEBHOOK_MAX_AGE": 86400,
+    "ATTRIBUTION_WINDOW": 3 * 86400,
 }
 
 #: How every message about the token setting begins.
@@ -160,3 +161,8 @@ def webhook_secret() -> str:
 def webhook_max_age() -> float:
     """Seconds after which a webhook event is too old to lift a suppression."""
     return float(get("WEBHOOK_MAX_AGE"))
+
+
+def attribution_window() -> float:
+    """Seconds after a text during which a webhook event about its number is credited to it."""
+    return float(get("ATTRIBUTION_WINDOW"))

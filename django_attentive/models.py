@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
 from .backends.base import Outgoing
+from .campaign_progress import (
+    CLICK_EVENTS,
+    DELIVERED_EVENTS,
+    OPT_OUT_EVENTS,
+    PENDING_STATUSES,
+    RATE_WINDOW_SECONDS,
+    Engagement,
+    Progress,
+    StatusCount,
+)
 from .choices import (
     FINAL_STATUSES,
     SCREENED_KINDS,
+    CampaignState,
     Hold,
     Kind,
     MessageType,
@@ -30,6 +42,8 @@ from .keys import MAX_LENGTH as KEY_MAX_LENGTH
 __all__ = [
     "FINAL_STATUSES",
     "SCREENED_KINDS",
+    "Campaign",
+    "CampaignState",
     "Hold",
     "Kind",
     "MessageTemplate",
@@ -48,18 +62,150 @@ __all__ = [
 ]
 
 
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    """Campaign queries: what holds its texts back, and what its recipients did."""
+
+    def paused(self) -> CampaignQuerySet:
+        return self.filter(state=CampaignState.PAUSED)
+
+    def with_engagement(self) -> CampaignQuerySet:
+        """Annotate ``delivered``, ``clicked`` and ``opted_out``: distinct texts of each campaign
+        with such a webhook event linked to them (three subqueries, no extra round trip)."""
+        return self.annotate(
+            delivered=_engaged(DELIVERED_EVENTS),
+            clicked=_engaged(CLICK_EVENTS),
+            opted_out=_engaged(OPT_OUT_EVENTS),
+        )
+
+
+def _engaged(types: tuple[str, ...]) -> Coalesce:
+    events = (
+        WebhookEvent.objects.filter(campaign=models.OuterRef("pk"), type__in=types)
+        .order_by()
+        .values("campaign")
+        .annotate(texts=models.Count("message", distinct=True))
+        .values("texts")[:1]
+    )
+    return Coalesce(models.Subquery(events), 0)
+
+
+class Campaign(models.Model):
+    """A bulk send with a name: its texts (``OutboundMessage.campaign``) are counted together,
+    paused, resumed and cancelled together, and webhook events are linked back to it.
+
+    Every change of state goes through ``django_attentive.outbox.campaigns``.
+    """
+
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("Sending again under the same name adds to the campaign."),
+    )
+    body = models.TextField(_("text"), blank=True, help_text=_("The text of its first send."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    audience_size = models.PositiveIntegerField(
+        _("audience"), default=0, help_text=_("Texts queued for it, one per distinct number.")
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=CampaignState.choices, default=CampaignState.ACTIVE
+    )
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def progress(self) -> Progress:
+        """Its texts by status, rate and engagement, in two queries whatever its size.
+
+        One reads this campaign with its engagement counts; the other groups its texts by
+        status on the (campaign, status) index. Neither grows with the number of polls,
+        workers or webhook events; the GROUP BY reads one index range, the campaign's own.
+        """
+        row = (
+            Campaign.objects.with_engagement()
+            .values("state", "audience_size", "delivered", "clicked", "opted_out")  # type: ignore[misc]  # annotations
+            .get(pk=self.pk)
+        )
+        self.state, self.audience_size = row["state"], row["audience_size"]
+        now = timezone.now()
+        return Progress(
+            state=self.state,
+            audience=self.audience_size,
+            by_status=OutboundMessage.objects.filter(campaign=self).status_counts(now),
+            at=now,
+            rate_limit=conf.rate_limit(),
+            engagement=Engagement(row["delivered"], row["clicked"], row["opted_out"]),
+        )
+
+
 class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
     """The outbox's queries, and the one way a lease is dropped."""
 
     def due(self) -> OutboundMessageQuerySet:
-        """Queued messages whose time has come and that no live lease holds."""
+        """Queued messages whose time has come, that no live lease holds and whose campaign,
+        if any, is not paused."""
         now = timezone.now()
         lease_start = now - timedelta(seconds=conf.lease_seconds())
         return self.filter(
             models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
             models.Q(leased_at__isnull=True) | models.Q(leased_at__lt=lease_start),
             status=Status.QUEUED,
+        ).not_paused()
+
+    def not_paused(self) -> OutboundMessageQuerySet:
+        """Rows outside any paused campaign. NOT EXISTS, not a join: a worker's SELECT ... FOR
+        UPDATE must lock outbox rows only, never the campaign row other workers read too."""
+        paused = Campaign.objects.paused().filter(pk=models.OuterRef("campaign_id"))
+        return self.filter(~models.Exists(paused))
+
+    def status_counts(self, now: datetime | None = None) -> dict[str, StatusCount]:
+        """One GROUP BY status: each status's count, how many of those changed within the
+        rate window, and when the last one changed."""
+        since = (now or timezone.now()) - timedelta(seconds=RATE_WINDOW_SECONDS)
+        rows = (
+            self.order_by()
+            .values("status")
+            .annotate(
+                n=models.Count("pk"),
+                recent=models.Count("pk", filter=models.Q(updated_at__gte=since)),
+                last=models.Max("updated_at"),
+            )
         )
+        return {row["status"]: StatusCount(row["n"], row["recent"], row["last"]) for row in rows}
+
+    def pending(self) -> OutboundMessageQuerySet:
+        return self.filter(status__in=PENDING_STATUSES)
+
+    def answered_by(self, number: str, at: datetime) -> OutboundMessageQuerySet:
+        """Texts to ``number`` that a webhook event at ``at`` may answer, most recent first:
+        on their way or sent, created before the event (give or take clock skew) and sent
+        within ``ATTRIBUTION_WINDOW`` of it."""
+        window = timedelta(seconds=conf.attribution_window())
+        skew = timedelta(minutes=5)
+        return self.filter(
+            models.Q(sent_at__isnull=True) | models.Q(sent_at__gte=at - window),
+            kind=Kind.TEXT,
+            to=number,
+            status__in=[Status.SENDING, Status.SENT, Status.UNCONFIRMED],
+            created_at__lte=at + skew,
+            created_at__gte=at - window - skew,
+        ).order_by("-created_at", "-pk")
 
     def leased_by(self, lease: str) -> OutboundMessageQuerySet:
         return self.filter(leased_by=lease)
@@ -160,6 +306,16 @@ class OutboundMessage(models.Model):
         blank=True,
         help_text=_("What a non-text kind sends, e.g. a custom event's type and properties."),
     )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        # The (campaign, status) index below serves every lookup by campaign.
+        db_index=False,
+    )
 
     objects = OutboundMessageQuerySet.as_manager()
 
@@ -175,6 +331,8 @@ class OutboundMessage(models.Model):
             models.Index(fields=["-created_at"], name="attentive_created_idx"),
             models.Index(fields=["to"], name="attentive_to_idx"),
             models.Index(fields=["content_type", "object_id"], name="attentive_related_idx"),
+            # A campaign's progress: one GROUP BY status over its own index range.
+            models.Index(fields=["campaign", "status"], name="attentive_campaign_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +357,7 @@ class OutboundMessage(models.Model):
             message_id=self.message_id,
             transactional=self.is_transactional,
             payload=dict(self.payload or {}),
+            campaign=self.campaign.name if self.campaign_id and self.campaign else "",
         )
 
 
@@ -359,6 +518,24 @@ class WebhookEvent(models.Model):
             "replay of the same event is still recognised."
         ),
     )
+    message = models.ForeignKey(
+        OutboundMessage,
+        verbose_name=_("text"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+        help_text=_("The text this event answers, when it could be told."),
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+        db_index=False,
+    )
 
     objects = WebhookEventQuerySet.as_manager()
 
@@ -366,6 +543,12 @@ class WebhookEvent(models.Model):
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # A campaign's engagement: distinct texts per event type.
+            models.Index(
+                fields=["campaign", "type", "message"], name="attentive_event_campaign_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -6,6 +6,10 @@ HMAC-SHA256 keyed on the webhook's signing key and sends the hex digest in
 caught by storing every event once (its id, or the body's hash, is unique) and by the
 event's own ``timestamp`` (see ``WEBHOOK_MAX_AGE``). ``attentive_purge`` empties, rather than
 deletes, each event whose replay could still change the list, so its key outlives the purge.
+
+Each event that answers a text (sent, clicked, opted out) is linked to that text and its
+campaign when it is stored: by the message's name or id when the payload carries one we
+used, else by the subscriber's number and time (``ATTRIBUTION_WINDOW``).
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import conf, lift_suppression, suppress
+from .campaign_progress import ANSWER_EVENTS
 from .models import (
     SUBSCRIBED,
     UNSUBSCRIBED,
+    OutboundMessage,
     Suppression,
     SuppressionReason,
     WebhookEvent,
@@ -197,12 +203,48 @@ def record_event(event: Event) -> WebhookEvent | None:
         with transaction.atomic():
             row.save()
             row.number, row.outcome, row.detail = apply_event(event, row.pk)
-            row.save(update_fields=["number", "outcome", "detail"])
+            link_event(row, event)
+            row.save(update_fields=["number", "outcome", "detail", "message", "campaign"])
     except IntegrityError:
         logger.info("Webhook event %s received again; already handled", event.type)
         return None
     logger.info("Webhook event %s: %s", event.type, row.outcome)
     return row
+
+
+def link_event(row: WebhookEvent, event: Event) -> None:
+    """Fill the event's number, and for an answer to a text, the text and its campaign."""
+    if not row.number:
+        try:
+            row.number = normalize_phone(event.phone) if event.phone else ""
+        except ValueError:
+            return
+    if event.type not in ANSWER_EVENTS or not row.number:
+        return
+    message = answered_message(row.number, event)
+    if message is not None:
+        row.message, row.campaign_id = message, message.campaign_id
+
+
+def answered_message(number: str, event: Event) -> OutboundMessage | None:
+    """The text an event answers: among recent texts to the number, the one carrying the
+    message name or id the event gives, else the latest one."""
+    candidates = OutboundMessage.objects.answered_by(number, event.occurred_at or timezone.now())
+    names = message_names(event.payload)
+    if names:
+        named = models.Q(campaign__name__in=names) | models.Q(message_id__in=names)
+        if (found := candidates.filter(named).first()) is not None:
+            return found
+    return candidates.first()
+
+
+def message_names(payload: dict[str, object]) -> list[str]:
+    """The names and ids Attentive gives for the message (``message.name``, ``message.id``)."""
+    message = payload.get("message")
+    if not isinstance(message, dict):
+        return []
+    values = (message.get("name"), message.get("id"))
+    return [str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool) and v]
 
 
 def apply_event(event: Event, event_pk: int) -> tuple[str, str, str]:

@@ -15,4 +15,17 @@ urlpatterns = [
 
 # Only with DEBUG on and no token (settings.py): the fake's inbox and knobs have no login.
 if settings.USE_FAKE_ATTENTIVE:
+    from django_attentive.fake import fake
+
     urlpatterns.append(path("fake-attentive/", include("django_attentive.fake.urls")))
+    # What Attentive would post back: every text the fake accepted is "sent", some are clicked
+    # and a few opt out; signed with the demo's key, so campaign pages fill in (docs/campaigns.md).
+    if settings.ATTENTIVE.get("WEBHOOK_SECRET"):
+        fake.webhooks.configure(
+            url=f"http://127.0.0.1:{settings.DEMO_PORT}/attentive/webhooks/",
+            secret=settings.ATTENTIVE["WEBHOOK_SECRET"],
+            click_rate=0.25,
+            opt_out_rate=0.03,
+            auto=True,
+            interval=2,
+        )

@@ -148,11 +148,13 @@ def test_purge_deletes_each_batch_in_its_own_transaction():
     assert not OutboundMessage.objects.exists()
 
     def batch(size: int) -> list[object]:
-        # The UPDATE empties resent_from on resends of the batch's texts (SET NULL).
+        # The UPDATEs empty resent_from on resends of the batch's texts, and the link of
+        # webhook events to them (SET NULL).
         return [
             "begin",
             ("DELETE", "sendattempt", size),
             ("UPDATE", "outboundmessage", size),
+            ("UPDATE", "webhookevent", size),
             ("DELETE", "outboundmessage", size),
             "commit",
         ]

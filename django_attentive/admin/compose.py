@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from .. import conf, send_bulk, send_message
 from ..backends import forbidden_body_characters
 from ..exceptions import InvalidMessage
-from ..models import MessageTemplate, OutboundMessage, Source, Status
+from ..models import Campaign, MessageTemplate, OutboundMessage, Source, Status
 from ..segments import (
     GSM7_BASIC,
     GSM7_EXTENDED,
@@ -50,6 +50,7 @@ from ..validation import (
     normalize_phone,
 )
 from . import form_tokens
+from .message_names import message_names_warning
 
 MAX_RECIPIENTS = 10_000
 # Parsing stops here: a paste far beyond the limit is refused before phonenumbers reads it all.
@@ -168,6 +169,15 @@ class ComposeForm(forms.Form):
         label=_("Transactional"),
         required=False,
         help_text=_("Order updates and other non-marketing texts (sent with type TRANSACTIONAL)."),
+    )
+    campaign = forms.CharField(
+        label=_("Campaign"),
+        required=False,
+        max_length=Campaign._meta.get_field("name").max_length,
+        help_text=_(
+            "Optional. Name the send to follow its progress, pause or cancel it, and see who "
+            "clicked or opted out; the same name again adds to that campaign."
+        ),
     )
     send_at = forms.DateTimeField(
         label=_("Send at"),
@@ -326,7 +336,9 @@ def compose_view(model_admin: SendingAdmin, request: HttpRequest) -> HttpRespons
     wants_send = "_confirm" in request.POST or "_send" in request.POST
     # Without a token a resubmission could not be recognised: confirm once more, with one.
     can_send = bool(form.cleaned_data["token"])
-    if wants_send and can_send and ("_confirm" in request.POST or len(form.numbers) == 1):
+    # A campaign is always confirmed first: the page says whether it joins an existing one.
+    at_once = len(form.numbers) == 1 and not form.cleaned_data["campaign"]
+    if wants_send and can_send and ("_confirm" in request.POST or at_once):
         try:
             return _send(model_admin, request, form)
         except InvalidMessage as exc:
@@ -351,6 +363,8 @@ def compose_key(token: str, data: dict[str, Any]) -> str:
         bool(data["transactional"]),
         send_at.isoformat() if send_at else None,
     ]
+    if data.get("campaign"):
+        content.append(data["campaign"])
     digest = hashlib.sha256(json.dumps(content).encode()).hexdigest()[:16]
     return f"admin-compose:{token}:{digest}"
 
@@ -368,6 +382,8 @@ def _send(model_admin: SendingAdmin, request: HttpRequest, form: ComposeForm) ->
         "created_by": acting_user(request),
     }
     info = model_admin.opts.app_label, model_admin.opts.model_name
+    if data.get("campaign"):
+        return _send_campaign(request, form, key, common)
     if len(form.numbers) == 1:
         number = form.numbers[0]
         message = send_message(number, data["body"], idempotency_key=f"{key}:{number}", **common)
@@ -394,6 +410,24 @@ def _send(model_admin: SendingAdmin, request: HttpRequest, form: ComposeForm) ->
     }
     changelist = reverse("admin:{}_{}_changelist".format(*info))
     return HttpResponseRedirect(f"{changelist}?{urlencode(query)}")
+
+
+def _send_campaign(
+    request: HttpRequest, form: ComposeForm, key: str, common: _SendOptions
+) -> HttpResponse:
+    """Queue the texts as (part of) a campaign, then show its live progress page."""
+    started = timezone.now()
+    data = form.cleaned_data
+    created = send_bulk(
+        form.numbers, data["body"], idempotency_key=key, campaign=data["campaign"], **common
+    )
+    new = [message for message in created if not form_tokens.queued_before(message, started)]
+    _report_bulk(request, len(created), new)
+    campaign_pk = created[0].campaign_id
+    opts = Campaign._meta
+    return HttpResponseRedirect(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[campaign_pk])
+    )
 
 
 def _report_bulk(request: HttpRequest, total: int, new: list[OutboundMessage]) -> None:
@@ -473,7 +507,14 @@ def _render_preview(
         send_at=data["send_at"],
         template=form.template_object,
         token=data["token"] or form_tokens.new_token(),
+        campaign=data.get("campaign") or "",
+        campaign_joined=_joined(data.get("campaign")),
+        names_warning=message_names_warning(data.get("campaign"), data["message_id"]),
     )
     return TemplateResponse(
         request, "admin/django_attentive/outboundmessage/compose_confirm.html", context
     )
+
+
+def _joined(name: str | None) -> Campaign | None:
+    return Campaign.objects.filter(name=name).first() if name else None

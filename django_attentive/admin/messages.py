@@ -147,6 +147,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, _MessageAdmin):
         "kind",
         "payload_json",
         "suppression",
+        "campaign",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "to", "body", "media_url", "message_id", "message_type"]}),
@@ -170,6 +171,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, _MessageAdmin):
             {
                 "fields": [
                     "source",
+                    "campaign",
                     "created_by",
                     "resent_from",
                     "content_type",
@@ -266,6 +268,11 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, _MessageAdmin):
 
     def _url_name(self, view: str) -> str:
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # A campaign's page links to its texts; a filter listing every campaign would be long.
+        allowed = lookup == "campaign__id__exact"
+        return allowed or super().lookup_allowed(lookup, value, request)
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

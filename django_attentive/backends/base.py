@@ -74,6 +74,7 @@ class Outgoing:
     message_id: str = ""
     transactional: bool = False
     payload: Mapping[str, object] = field(default_factory=dict)  # a non-text kind's content
+    campaign: str = ""  # the name of the campaign a text belongs to
 
     @property
     def is_text(self) -> bool:
@@ -129,6 +130,9 @@ class BaseBackend:
     default_base_url: ClassVar[str | None] = None
     #: Characters a body must not contain on this transport (validation refuses them).
     forbidden_body_characters: ClassVar[str] = ""
+    #: How many distinct message names Attentive takes a day on this transport (None: no limit;
+    #: the name is the campaign's, or the text's message_id).
+    daily_message_names: ClassVar[int | None] = None
 
     def build_payload(self, outgoing: Outgoing) -> Payload:
         """The request body: a custom event's own payload, else the text.

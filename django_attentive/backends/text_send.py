@@ -25,12 +25,15 @@ class TextSendBackend(AttentiveHttpBackend):
     token_kind = "the API key of an Attentive custom app"
     # Attentive answers success but silently drops a body containing a brace.
     forbidden_body_characters = "{}"
+    # Attentive's reports take at most 20 distinct messageName values a day.
+    daily_message_names = 20
 
     def build_message_payload(self, outgoing: Outgoing) -> TextSendPayload:
         """The text in /v1/text/send's fields, with TEXT_SEND's options.
 
-        A text's ``message_id`` (the Messages API's tracking id) becomes its
-        ``messageName``, overriding TEXT_SEND's; both name the message in Attentive's reports.
+        A campaign's text is named after the campaign, so its webhook events can be told
+        apart; otherwise a text's ``message_id`` (the Messages API's tracking id) becomes its
+        ``messageName``, overriding TEXT_SEND's; each names the message in Attentive's reports.
         """
         options = conf.text_send_options()
         payload: TextSendPayload = {
@@ -40,7 +43,7 @@ class TextSendBackend(AttentiveHttpBackend):
         }
         if outgoing.media_url:
             payload["mediaUrl"] = outgoing.media_url
-        message_name = outgoing.message_id or options.get("messageName") or ""
+        message_name = outgoing.campaign or outgoing.message_id or options.get("messageName") or ""
         if message_name:
             payload["messageName"] = str(message_name)
         for flag in ("useShortLinks", "skipFatigue"):

@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 
+from .webhooks import FakeWebhooks
+
 MESSAGES_PATH = "/v1/messages"
 TEXT_SEND_PATH = "/v1/text/send"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
@@ -293,6 +295,7 @@ class FakeAttentive:
         self._event_ids: set[object] = set()
         self._seq = 0
         self._forced: deque[_ForcedAnswer] = deque()
+        self.webhooks = FakeWebhooks(self, TEXT_PATHS)
         self.configure(**knobs)
 
     @property
@@ -322,6 +325,7 @@ class FakeAttentive:
             self._event_ids.clear()
             self._seq = 0
             self._forced.clear()
+        self.webhooks.reset()
 
     def fail_next(
         self,
@@ -475,6 +479,7 @@ class FakeAttentive:
             "config": ("GET", "POST"),
             "reset": ("POST",),
             "fail_next": ("POST",),
+            "webhooks": ("GET", "POST"),
         }
         if name not in allowed:
             return error_response(404, f"No such control endpoint: {route}")
@@ -497,6 +502,8 @@ class FakeAttentive:
                 return json_response(200, self.settings.as_json())
             if name == "config":
                 return json_response(200, self.configure(**_json_object(body)).as_json())
+            if name == "webhooks":
+                return json_response(*self.webhooks.control(method, body))
             if name == "reset":
                 self.reset()
                 return json_response(200, self.settings.as_json())

@@ -11,10 +11,10 @@ from django.db import connection, transaction
 
 from ..exceptions import InvalidMessage
 from ..keys import MAX_LENGTH as MAX_KEY_LENGTH
-from ..models import OutboundMessage, Source, Status
+from ..models import Campaign, OutboundMessage, Source, Status
 from ..sqlite_limits import real_parameter_limit
-from ..validation import normalize_phone
-from . import handoff
+from ..validation import CleanMessage, normalize_phone
+from . import campaigns, handoff
 from .intake import check_origin, text_row, validate_text
 from .lookups import by_key
 from .screening import admit, suppressions_for
@@ -40,8 +40,12 @@ def send_bulk(
     source: str = Source.CODE,
     created_by: AbstractBaseUser | None = None,
     idempotency_key: str | None = None,
+    campaign: str | Campaign | None = None,
 ) -> list[OutboundMessage]:
     """Queue one text to each recipient in a few queries; duplicates (after E.164) collapse.
+
+    With ``campaign`` (a name or a ``Campaign``) the texts join that campaign, created on first
+    use, so they are counted, paused and cancelled together; a cancelled one cannot be joined.
 
     Any invalid number raises InvalidMessage listing every bad one, and nothing is saved.
     Delivery is handed over in chunks, never run inside the caller. With
@@ -73,8 +77,32 @@ def send_bulk(
     room = MAX_KEY_LENGTH - KEY_SUFFIX_ROOM
     if idempotency_key and len(idempotency_key) > room:
         errors["idempotency_key"] = [f"Use at most {room} characters for a bulk send's key."]
+    if campaign is not None:
+        try:
+            campaigns.check_name(campaign)
+        except InvalidMessage as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise InvalidMessage(errors)
+    with transaction.atomic():
+        joined = (
+            campaigns.create_or_join(campaign, body=clean.body, created_by=created_by)
+            if campaign is not None
+            else None
+        )
+        return _store(clean, numbers, joined, source, created_by, idempotency_key, send_at)
+
+
+def _store(
+    clean: CleanMessage,
+    numbers: dict[str, None],
+    campaign: Campaign | None,
+    source: str,
+    created_by: AbstractBaseUser | None,
+    idempotency_key: str | None,
+    send_at: datetime | None,
+) -> list[OutboundMessage]:
+    transactional = bool(clean.message_type)
     keys = {number: f"{idempotency_key}:{number}" for number in numbers} if idempotency_key else {}
     with real_parameter_limit():
         earlier = by_key(keys.values())
@@ -87,12 +115,13 @@ def send_bulk(
             source=source,
             created_by=created_by,
             idempotency_key=keys.get(number),
+            campaign=campaign,
         )
         for number in numbers
         if keys.get(number) not in earlier
     ]
     if keys:
-        return _insert_keyed(rows, keys, earlier)
+        return _insert_keyed(rows, keys, earlier, campaign)
     with transaction.atomic(), real_parameter_limit():
         created = OutboundMessage.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE)
         if created and not connection.features.can_return_rows_from_bulk_insert:  # MySQL
@@ -102,13 +131,18 @@ def send_bulk(
                     : len(rows)
                 ]
             )
+        if campaign is not None:
+            campaigns.add_audience(campaign, len(created))
     logger.info("Queued %s texts in bulk (%s suppressed)", len(created), len(suppressed))
     _deliver(created)
     return created
 
 
 def _insert_keyed(
-    rows: list[OutboundMessage], keys: dict[str, str], earlier: dict[str, OutboundMessage]
+    rows: list[OutboundMessage],
+    keys: dict[str, str],
+    earlier: dict[str, OutboundMessage],
+    campaign: Campaign | None,
 ) -> list[OutboundMessage]:
     """Insert keyed bulk rows, skipping keys taken meanwhile; every number's message, in order.
 
@@ -121,6 +155,8 @@ def _insert_keyed(
     messages = [stored[key] for key in keys.values()]
     mine = {row.idempotency_key: row.created_at for row in rows}
     new = [m for m in messages if mine.get(m.idempotency_key) == m.created_at]
+    if campaign is not None:
+        campaigns.add_audience(campaign, len(new))
     logger.info("Queued %s texts in bulk (%s queued before)", len(new), len(keys) - len(new))
     _deliver(new)
     return messages

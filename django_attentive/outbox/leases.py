@@ -57,26 +57,30 @@ def lease_due(limit: int, *, holder: str | None = None) -> list[OutboundMessage]
             leased_at=now, leased_by=lease, updated_at=now
         )
     leased = OutboundMessage.objects.filter(pk__in=pks, status=Status.QUEUED).leased_by(lease)
-    return screen(list(leased.order_by("pk")))
+    return screen(list(leased.select_related("campaign").order_by("pk")))
 
 
 def start(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
     """Turn leased rows into ``sending`` just before their requests; returns those started.
 
     A message cancelled meanwhile, or whose lease ran out and was taken by another worker, is
-    left out: its request must not be made.
+    left out: its request must not be made. So is one whose campaign was paused since it was
+    leased; its lease is dropped, so it is due again as soon as the campaign resumes.
     """
     now = timezone.now()
     started: list[OutboundMessage] = []
     for lease, pks in by_lease(messages).items():
         mine = OutboundMessage.objects.filter(pk__in=pks).leased_by(lease)
-        count = mine.filter(status=Status.QUEUED).update(
-            status=Status.SENDING, leased_at=now, updated_at=now
+        count = (
+            mine.filter(status=Status.QUEUED)
+            .not_paused()
+            .update(status=Status.SENDING, leased_at=now, updated_at=now)
         )
         if count == len(pks):
             ok = set(pks)
         else:
             ok = set(mine.filter(status=Status.SENDING, leased_at=now).values_list("pk", flat=True))
+            mine.filter(status=Status.QUEUED).release_leases()
         started += [m for m in messages if m.pk in ok and m.leased_by == lease]
     for message in started:
         message.status, message.leased_at = Status.SENDING, now
@@ -96,7 +100,7 @@ def lease_one(message_pk: int, *, holder: str | None = None) -> OutboundMessage 
     )
     if not taken:
         return None
-    message = OutboundMessage.objects.get(pk=message_pk)
+    message = OutboundMessage.objects.select_related("campaign").get(pk=message_pk)
     if screen([message]):
         return message
     if message.status == Status.QUEUED:  # held for quiet hours: delivery is asked for then

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import quiet_hours
-from ..models import SCREENED_KINDS, Hold, OutboundMessage, Status, Suppression
+from ..models import SCREENED_KINDS, CampaignState, Hold, OutboundMessage, Status, Suppression
 from ..privacy import mask_phone
 from .lookups import rows_by
 
@@ -95,7 +95,8 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     request, so no SendAttempt is written: a held message is ``queued`` again, its lease
     dropped and ``next_attempt_at`` set to when the window opens; a suppressed one is final.
     This catches what send time could not: a retry falling due at night, a number suppressed
-    after its text was queued.
+    after its text was queued, a retry of a text whose campaign was cancelled while it was
+    being sent (it becomes ``cancelled`` here).
     """
     if not messages:
         return []
@@ -104,7 +105,12 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     cleared: list[OutboundMessage] = []
     holds: dict[tuple[datetime, str], list[OutboundMessage]] = {}
     for message in messages:
-        if message.kind not in SCREENED_KINDS:
+        campaign = message.campaign if message.campaign_id else None
+        if campaign is not None and campaign.state == CampaignState.CANCELLED:
+            OutboundMessage.objects.settle(
+                message, Status.CANCELLED, next_attempt_at=None, hold=Hold.NONE
+            )
+        elif message.kind not in SCREENED_KINDS:
             cleared.append(message)
         elif message.to in suppressed:
             mark_suppressed(message, suppressed[message.to])

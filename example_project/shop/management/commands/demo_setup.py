@@ -31,6 +31,18 @@ ORDER_TEMPLATES = {
 }
 
 
+#: How many numbers the demo's campaign file holds (docs/campaigns.md).
+DEMO_AUDIENCE = 2000
+
+
+def demo_numbers_file() -> Path:
+    """A file of fictional US numbers to paste into Compose for a campaign demo."""
+    path = Path(settings.BASE_DIR).parent / "demo-numbers.txt"
+    if not path.exists():
+        path.write_text("".join(f"+1 201 555 {n:04d}\n" for n in range(DEMO_AUDIENCE)))
+    return path
+
+
 def seed_order_templates() -> int:
     """Create the missing order templates; returns how many were created."""
     created = 0
@@ -73,6 +85,8 @@ class Command(BaseCommand):
                 f"  Texts go to the fake Attentive; its inbox: "
                 f"http://127.0.0.1:{port}/fake-attentive/inbox/\n"
                 f"  Try: python manage.py attentive_send +12015550123 'Hello from the demo'\n"
+                f"  A campaign: paste {demo_numbers_file()} ({DEMO_AUDIENCE:,} numbers) into "
+                f"Compose and name it; its page shows the progress, clicks and opt-outs.\n"
             )
         if settings.USE_FAKE_ATTENTIVE and not os.environ.get("ATTENTIVE_WEBHOOK_SECRET"):
             self.stdout.write(
