@@ -24,6 +24,9 @@ _EXPORTS = {
     "suppress": "outbox.suppressions",
     "lift_suppression": "outbox.suppressions",
     "purge": "outbox.retention",
+    "subscribe": "outbox.subscribers",
+    "unsubscribe": "outbox.subscribers",
+    "record_consent": "outbox.consents",
     "Purged": "outbox.retention",
 }
 __all__ = [
@@ -32,12 +35,15 @@ __all__ = [
     "cancel",
     "lift_suppression",
     "purge",
+    "record_consent",
     "resend",
     "resend_many",
     "send_bulk",
     "send_custom_event",
     "send_message",
+    "subscribe",
     "suppress",
+    "unsubscribe",
 ]
 
 if TYPE_CHECKING:
@@ -50,7 +56,9 @@ if TYPE_CHECKING:
         send_custom_event,
         send_message,
     )
+    from .outbox.consents import record_consent
     from .outbox.retention import Purged, purge
+    from .outbox.subscribers import subscribe, unsubscribe
     from .outbox.suppressions import lift_suppression, suppress
 
 
