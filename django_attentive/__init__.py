@@ -48,6 +48,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .outbox.bulk import send_bulk
+    from .outbox.consents import record_consent
     from .outbox.intake import (
         Resends,
         cancel,
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
         send_custom_event,
         send_message,
     )
-    from .outbox.consents import record_consent
     from .outbox.retention import Purged, purge
     from .outbox.subscribers import subscribe, unsubscribe
     from .outbox.suppressions import lift_suppression, suppress

@@ -36,18 +36,20 @@ BUILT_IN = {
     "your orders (confirmations, shipping and delivery updates) " + _COMMON,
 }
 
-# What an English disclosure must say, each as (what, pattern); checked case-insensitively.
+# What an English disclosure must say: (what, pattern, the types it applies to), matched
+# case-insensitively except the HELP and STOP keywords.
+_ALL = SUBSCRIPTION_TYPES
 _ENGLISH_ELEMENTS = (
     ("that the texts are recurring", r"\brecurring\b", (MARKETING,)),
-    ("that the texts are automated", r"\bautomated\b", SUBSCRIPTION_TYPES),
+    ("that the texts are automated", r"\bautomated\b", _ALL),
     ("that the texts are marketing", r"\bmarketing\b", (MARKETING,)),
-    ("the number they go to", r"\bnumber (provided|given|entered|you (gave|entered|provided))", SUBSCRIPTION_TYPES),
-    ("that consent is not a condition of purchase", r"not a condition of (any )?purchase", SUBSCRIPTION_TYPES),
-    ("that message frequency varies", r"\b(msg|message) frequency varies", SUBSCRIPTION_TYPES),
-    ("that message and data rates may apply", r"\b(msg|message) (&|and) data rates may apply", SUBSCRIPTION_TYPES),
-    ("how to get help (reply HELP)", r"(?-i:\bHELP\b)", SUBSCRIPTION_TYPES),
-    ("how to stop (reply STOP)", r"(?-i:\bSTOP\b)", SUBSCRIPTION_TYPES),
-)  # fmt: skip
+    ("the number they go to", r"\bnumber (provided|given|entered|you (gave|entered))", _ALL),
+    ("that consent is not a condition of purchase", r"not a condition of (any )?purchase", _ALL),
+    ("that message frequency varies", r"\b(msg|message) frequency varies", _ALL),
+    ("that message and data rates may apply", r"\b(msg|message) (&|and) data rates may", _ALL),
+    ("how to get help (reply HELP)", r"(?-i:\bHELP\b)", _ALL),
+    ("how to stop (reply STOP)", r"(?-i:\bSTOP\b)", _ALL),
+)
 
 
 @dataclass(frozen=True)

@@ -65,16 +65,14 @@ class ConsentCheckbox(forms.CheckboxInput):
     def _is_current(self, value: object) -> bool:
         return value == disclosure(self.subscription_type).sha256
 
-    def get_context(
-        self, name: str, value: object, attrs: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def get_context(self, name: str, value: object, attrs: dict[str, Any] | None) -> dict[str, Any]:
         attrs = {**(attrs or {}), "value": disclosure(self.subscription_type).sha256}
         return super().get_context(name, value, attrs)
 
     def format_value(self, value: object) -> str | None:
         return None  # the value attribute is always the digest (set in get_context)
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> object:
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         return data.get(name) or ""
 
 

@@ -366,7 +366,9 @@ class Consent(models.Model):
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["phone", "-created_at"], name="attentive_consent_phone_idx")]
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="attentive_consent_phone_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_type} consent #{self.pk} ({self.source})"

@@ -198,7 +198,11 @@ def unsubscribe_payload(
     number, subscriber = user_fields(phone, email, errors)
     payload: UnsubscribePayload = {"user": subscriber}
     if subscription_types is not None:
-        types = [subscription_types] if isinstance(subscription_types, str) else list(subscription_types)
+        types = (
+            [subscription_types]
+            if isinstance(subscription_types, str)
+            else list(subscription_types)
+        )
         unknown = [str(kind)[:40] for kind in types if kind not in UNSUBSCRIBE_TYPES]
         if unknown or not types:
             errors["subscription_types"] = [

@@ -17,7 +17,7 @@ from ..disclosure import check_type, disclosure
 from ..exceptions import InvalidMessage
 from ..models import Consent, Suppression, SuppressionReason
 from ..privacy import mask_phone
-from ..subscriptions import user_fields
+from ..subscriptions import SubscriberUser, user_fields
 from .subscribers import subscribe as subscribe_number
 from .suppressions import lift_suppression
 
@@ -55,7 +55,7 @@ def record_consent(
     errors: dict[str, list[str]] = {}
     if phone in (None, ""):
         errors["phone"] = ["Give the phone number the visitor agreed to receive texts at."]
-        number, subscriber = "", {}
+        number, subscriber = "", SubscriberUser()
     else:
         number, subscriber = user_fields(phone, email, errors)
     if not isinstance(source, str) or not source.strip() or "\x00" in source:
@@ -67,8 +67,12 @@ def record_consent(
     if errors:
         raise InvalidMessage(errors)
     shown = disclosure(subscription_type)
-    if user is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-        user = request.user  # type: ignore[assignment]
+    if (
+        user is None
+        and getattr(request, "user", None) is not None
+        and request.user.is_authenticated
+    ):
+        user = request.user
     evidence = {
         "phone": number,
         "email": subscriber.get("email", ""),
@@ -85,7 +89,7 @@ def record_consent(
     with transaction.atomic():
         consent = Consent.objects.create(
             **evidence,
-            user=user,
+            user=user,  # type: ignore[misc]  # AUTH_USER_MODEL may be any user model
             disclosure=shown.text,
             sign_up_source_id=conf.sign_up_source_id(shown.subscription_type),
             user_agent=_header(request, "HTTP_USER_AGENT"),

@@ -87,9 +87,7 @@ def unsubscribe(
     """
     if phone in (None, "") and email in (None, "") and user is not None:
         email = getattr(user, get_user_model().get_email_field_name(), "") or None
-    number, payload = unsubscribe_payload(
-        phone, email=email, subscription_types=subscription_types
-    )
+    number, payload = unsubscribe_payload(phone, email=email, subscription_types=subscription_types)
     with transaction.atomic():
         if number:
             suppress(number, SuppressionReason.OPTED_OUT, source="unsubscribe()")

@@ -18,4 +18,8 @@ register = template.Library()
 @register.inclusion_tag("django_attentive/subscribe_form.html", takes_context=True)
 def attentive_subscribe_form(context: template.Context) -> dict[str, Any]:
     """The sign-up form (mobile number, optional email, unticked consent box)."""
-    return {"form": new_form(), "csrf_token": context.get("csrf_token"), "request": context.get("request")}
+    return {
+        "form": new_form(),
+        "csrf_token": context.get("csrf_token"),
+        "request": context.get("request"),
+    }
