@@ -87,7 +87,7 @@ class ConsentAdmin(ReadOnlyAdminMixin, _ModelAdmin):
     show_full_result_count = False
     paginator = LargeTablePaginator
     actions = ["export_csv"]
-    fields = DETAIL_FIELDS
+    fields = tuple(DETAIL_FIELDS)
     readonly_fields = tuple(DETAIL_FIELDS)
 
     def get_search_results(
