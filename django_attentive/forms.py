@@ -125,20 +125,36 @@ class ConsentField(forms.Field):
         return disclosure(self.subscription_type)
 
 
+class _Printable:
+    """Never echo control characters (NUL included) back into the page."""
+
+    def format_value(self, value: Any) -> str | None:
+        text = super().format_value(value)  # type: ignore[misc]
+        return None if text is None else "".join(c for c in text if ord(c) >= 32)
+
+
+class PrintableTextInput(_Printable, forms.TextInput):
+    pass
+
+
+class PrintableEmailInput(_Printable, forms.EmailInput):
+    pass
+
+
 class SubscribeForm(forms.Form):
     """The storefront sign-up form: a mobile number, an optional email, and the consent box."""
 
     phone = forms.CharField(
         label="Mobile number",
         max_length=MAX_PHONE_INPUT,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=PrintableTextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         help_text="US, Canadian or UK mobile number, e.g. +1 201 555 0123.",
     )
     email = forms.CharField(
         label="Email (optional)",
         required=False,
         max_length=MAX_EMAIL_LENGTH,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        widget=PrintableEmailInput(attrs={"autocomplete": "email"}),
     )
     consent = ConsentField(MARKETING, required=True)
     #: One random token per page shown, so a double submit subscribes once.

@@ -18,6 +18,7 @@ from . import throttle
 
 SOURCE = "sign-up form"
 TOKEN_SECONDS = 3600
+RATE_LIMITED = "Too many sign-ups from your network just now; try again in a minute."
 
 
 def new_form() -> SubscribeForm:
@@ -38,9 +39,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, new_form())
     if not throttle.allow(request):
-        form = SubscribeForm()
-        form.add_error(None, "Too many sign-ups from your network just now; try again in a minute.")
-        return _page(request, form, status=429)
+        return _page(request, new_form(), status=429, error=RATE_LIMITED)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=400)
@@ -71,8 +70,10 @@ def subscribed(request: HttpRequest) -> HttpResponse:
     return render(request, "django_attentive/subscribed.html", _context())
 
 
-def _page(request: HttpRequest, form: SubscribeForm, status: int = 200) -> HttpResponse:
-    context = {**_context(), "form": form}
+def _page(
+    request: HttpRequest, form: SubscribeForm, status: int = 200, error: str = ""
+) -> HttpResponse:
+    context = {**_context(), "form": form, "error": error}
     return render(request, "django_attentive/subscribe.html", context, status=status)
 
 
