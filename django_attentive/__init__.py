@@ -27,6 +27,9 @@ _EXPORTS = {
     "suppress": "outbox.suppressions",
     "lift_suppression": "outbox.suppressions",
     "purge": "outbox.retention",
+    "subscribe": "outbox.subscribers",
+    "unsubscribe": "outbox.subscribers",
+    "record_consent": "outbox.consents",
     "Purged": "outbox.retention",
 }
 __all__ = [
@@ -37,18 +40,22 @@ __all__ = [
     "lift_suppression",
     "pause_campaign",
     "purge",
+    "record_consent",
     "resend",
     "resend_many",
     "resume_campaign",
     "send_bulk",
     "send_custom_event",
     "send_message",
+    "subscribe",
     "suppress",
+    "unsubscribe",
 ]
 
 if TYPE_CHECKING:
     from .outbox.bulk import send_bulk
     from .outbox.campaigns import cancel_campaign, pause_campaign, resume_campaign
+    from .outbox.consents import record_consent
     from .outbox.intake import (
         Resends,
         cancel,
@@ -58,6 +65,7 @@ if TYPE_CHECKING:
         send_message,
     )
     from .outbox.retention import Purged, purge
+    from .outbox.subscribers import subscribe, unsubscribe
     from .outbox.suppressions import lift_suppression, suppress
 
 

@@ -8,7 +8,7 @@ class AttentiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks, consent_checks  # noqa: F401 - registers the system checks
         from .privacy import install_log_filter
 
         install_log_filter()

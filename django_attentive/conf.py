@@ -36,6 +36,15 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_SECRET": "",
     "WEBHOOK_MAX_AGE": 86400,
     "ATTRIBUTION_WINDOW": 3 * 86400,
+    "CONSENT": {
+        "SHOP_NAME": "",
+        "TERMS_URL": "",
+        "PRIVACY_URL": "",
+        "SIGN_UP_SOURCE_IDS": {"MARKETING": "", "TRANSACTIONAL": ""},
+        "DISCLOSURE": None,
+        "FORM_RATE": "5/minute",
+    },
+    "CLIENT_USER_ID": None,
 }
 
 #: How every message about the token setting begins.
@@ -166,3 +175,30 @@ def webhook_max_age() -> float:
 def attribution_window() -> float:
     """Seconds after a text during which a webhook event about its number is credited to it."""
     return float(get("ATTRIBUTION_WINDOW"))
+
+
+def consent() -> dict[str, Any]:
+    """ATTENTIVE["CONSENT"] over its defaults: what the consent checkbox says, and where to."""
+    configured = get("CONSENT") or {}
+    merged = {**DEFAULTS["CONSENT"], **configured}
+    merged["SIGN_UP_SOURCE_IDS"] = {
+        **DEFAULTS["CONSENT"]["SIGN_UP_SOURCE_IDS"],
+        **(configured.get("SIGN_UP_SOURCE_IDS") or {}),
+    }
+    return merged
+
+
+def consent_configured() -> bool:
+    """True once the project sets ATTENTIVE["CONSENT"]: consent capture is in use."""
+    configured = getattr(settings, "ATTENTIVE", None) or {}
+    return bool(configured.get("CONSENT"))
+
+
+def sign_up_source_id(subscription_type: str) -> str:
+    """The Attentive sign-up source for a subscription type ("" when none is configured)."""
+    return str(consent()["SIGN_UP_SOURCE_IDS"].get(subscription_type) or "").strip()
+
+
+def client_user_id() -> str | None:
+    """Dotted path to a function user -> clientUserId; None: ``str(user.pk)``."""
+    return get("CLIENT_USER_ID") or None

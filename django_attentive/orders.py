@@ -243,6 +243,7 @@ def connect() -> None:
 class Tracking:
     status_field: str
     created_event: str | None
+    when: Callable[[models.Model], bool] | None = None
 
     @property
     def loaded_attr(self) -> str:
@@ -262,16 +263,19 @@ def track(
     *,
     status_field: str = "status",
     created_event: str | None = "placed",
+    when: Callable[[models.Model], bool] | None = None,
 ) -> None:
     """Fire ``order_event`` when an order is created and whenever its status really changes.
 
     The event is ``created_event`` on creation and the new status value on a change
     (``"shipped"`` uses template ``order_shipped``). The old value is remembered when the
-    order is loaded, so a save costs no extra query.
+    order is loaded, so a save costs no extra query. With ``when``, an order for which it
+    returns False fires nothing (e.g. ``lambda order: order.text_updates``: the customer did
+    not agree to order texts).
     """
     model._meta.get_field(status_field)  # fail early on a typo: FieldDoesNotExist
     untrack(model)
-    _tracked[model] = Tracking(status_field, created_event)
+    _tracked[model] = Tracking(status_field, created_event, when)
     uid = f"django_attentive.track:{model._meta.label_lower}"
     post_init.connect(_remember_status, sender=model, dispatch_uid=uid, weak=False)
     pre_save.connect(_note_change, sender=model, dispatch_uid=uid, weak=False)
@@ -360,7 +364,7 @@ def _fire_change(
     written = update_fields is None or spec.status_field in update_fields
     if written and instance.__dict__.get(attname, _UNKNOWN) is not _UNKNOWN:
         setattr(instance, spec.loaded_attr, instance.__dict__[attname])
-    if event not in (None, ""):
+    if event not in (None, "") and (spec.when is None or spec.when(instance)):
         order_event.send(sender=sender, order=instance, event=str(event))
 
 

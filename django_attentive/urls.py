@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api.views import MessageViewSet
+from .storefront import views as storefront
 from .webhooks import webhook_view
 
 app_name = "django_attentive"
@@ -14,4 +15,6 @@ router.register("api/messages", MessageViewSet, basename="message")
 urlpatterns = [
     *router.urls,
     path("webhooks/", webhook_view, name="webhooks"),
+    path("subscribe/", storefront.subscribe, name="subscribe"),
+    path("subscribe/thanks/", storefront.subscribed, name="subscribed"),
 ]

@@ -113,6 +113,25 @@ ATTENTIVE = {
     # Against the fake, a per-install key so webhooks can be tried (docs/compliance.md).
     "WEBHOOK_SECRET": env("ATTENTIVE_WEBHOOK_SECRET", default="")
     or (demo_secret(DEMO_SECRETS_FILE, "WEBHOOK_SECRET") if USE_FAKE_ATTENTIVE else ""),
+    # Consent capture (docs/consent.md): the words next to the checkout's boxes and the
+    # sign-up form at /attentive/subscribe/, and the Attentive sign-up units subscribers join.
+    # Against the fake any id works; with a real token, set the ids of your API sign-up units.
+    "CONSENT": {
+        "SHOP_NAME": env("SHOP_NAME", default="Demo shop"),
+        "TERMS_URL": env("SHOP_TERMS_URL", default=f"http://127.0.0.1:{DEMO_PORT}/shop/terms/"),
+        "PRIVACY_URL": env(
+            "SHOP_PRIVACY_URL", default=f"http://127.0.0.1:{DEMO_PORT}/shop/privacy/"
+        ),
+        "SIGN_UP_SOURCE_IDS": {
+            "MARKETING": env(
+                "ATTENTIVE_SIGN_UP_SOURCE_MARKETING", default="1001" if USE_FAKE_ATTENTIVE else ""
+            ),
+            "TRANSACTIONAL": env(
+                "ATTENTIVE_SIGN_UP_SOURCE_TRANSACTIONAL",
+                default="1002" if USE_FAKE_ATTENTIVE else "",
+            ),
+        },
+    },
 }
 # Without ATTENTIVE_BASE_URL a real token goes to the chosen transport's own Attentive host.
 _base_url = env(

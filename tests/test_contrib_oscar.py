@@ -133,3 +133,84 @@ def test_an_oscar_order_renders_its_customer_and_lines_but_never_its_user():
 def test_oscar_statuses_become_event_slugs():
     assert event_for_status("Being processed") == "being_processed"
     assert event_for_status("Complete") == "complete"
+
+
+# ---------------------------------------------------------------- consent at Oscar's checkout
+# The recipe from docs/consent.md ("Oscar"): the forked checkout app's ShippingAddressForm
+# gets the two boxes; ShippingAddressView.form_valid records what was ticked.
+
+from oscar.apps.checkout.forms import ShippingAddressForm as OscarShippingAddressForm  # noqa: E402
+
+from django_attentive import record_consent  # noqa: E402
+from django_attentive.forms import ConsentField  # noqa: E402
+from django_attentive.models import Consent  # noqa: E402
+
+
+class ShippingAddressForm(OscarShippingAddressForm):
+    order_texts = ConsentField("TRANSACTIONAL")
+    marketing_texts = ConsentField("MARKETING")
+
+
+def record_checkout_consents(request, form) -> list:
+    """What the forked ShippingAddressView.form_valid adds before calling super()."""
+    phone = form.cleaned_data.get("phone_number")
+    return [
+        record_consent(request, phone=str(phone), subscription_type=kind, source="oscar checkout")
+        for field, kind in (("order_texts", "TRANSACTIONAL"), ("marketing_texts", "MARKETING"))
+        if phone and form.cleaned_data[field]
+    ]
+
+
+@pytest.fixture
+def consent_settings(settings):
+    settings.ATTENTIVE = {
+        **settings.ATTENTIVE,
+        "CONSENT": {
+            "SHOP_NAME": "Oscar shop",
+            "TERMS_URL": "https://oscar.test/terms",
+            "PRIVACY_URL": "https://oscar.test/privacy",
+            "SIGN_UP_SOURCE_IDS": {"MARKETING": "11", "TRANSACTIONAL": "22"},
+        },
+    }
+
+
+def address_data(**extra: str) -> dict:
+    country = factories.CountryFactory(
+        iso_3166_1_a2="US", printable_name="United States", is_shipping_country=True
+    )
+    return {
+        "first_name": "Siobhán",
+        "last_name": "O'Brien",
+        "line1": "1 Main St",
+        "line4": "Hoboken",
+        "postcode": "07030",
+        "country": country.pk,
+        "phone_number": "+1 201 555 0123",
+        **extra,
+    }
+
+
+def test_oscars_address_form_shows_both_boxes_unticked(consent_settings):
+    html = str(ShippingAddressForm())
+    assert html.count('type="checkbox"') == 2 and "checked" not in html
+    assert "Oscar shop" in html and "https://oscar.test/terms" in html
+
+
+def test_ticked_boxes_at_oscars_checkout_are_recorded_and_subscribed(consent_settings, rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    ticked = ShippingAddressForm().fields["order_texts"].disclosure.sha256
+    form = ShippingAddressForm(data=address_data(order_texts=ticked))
+    assert form.is_valid(), form.errors
+    request = rf.post("/checkout/shipping-address/", REMOTE_ADDR="203.0.113.9")
+    request.user = AnonymousUser()
+    (consent,) = record_checkout_consents(request, form)
+    assert (consent.phone, consent.subscription_type) == ("+12015550123", "TRANSACTIONAL")
+    assert OutboundMessage.objects.get(kind="subscription").payload["signUpSourceId"] == "22"
+
+
+def test_unticked_boxes_at_oscars_checkout_record_nothing(consent_settings, rf):
+    form = ShippingAddressForm(data=address_data())
+    assert form.is_valid(), form.errors
+    assert record_checkout_consents(rf.post("/"), form) == []
+    assert not Consent.objects.exists()

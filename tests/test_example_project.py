@@ -150,3 +150,60 @@ def test_the_fake_check_is_registered_by_the_shop_app(tmp_path):
     print("RESULT:" + json.dumps([c.__name__ for c in registry.registry.get_checks()]))
     """
     assert "check_fake_attentive_not_public" in run_demo(tmp_path, code)
+
+
+CHECKOUT = """
+import json, re
+from django.core.management import call_command
+from django.test import Client
+from django_attentive.models import Consent, OutboundMessage
+from example_project.shop.models import Order
+
+call_command("migrate", verbosity=0)
+call_command("demo_setup", verbosity=0)
+buyer = Client(HTTP_HOST="127.0.0.1")
+page = buyer.get("/shop/").content.decode()
+boxes = re.findall(r'<input type="checkbox"[^>]*>', page)
+digests = dict(re.findall(r'name="(\\w+)"[^>]*value="([0-9a-f]{64})"', page))
+order = {"customer_name": "Ada", "phone": "+1 201 555 0123", "item": "mug"}
+quiet = buyer.post("/shop/", order)
+texted = buyer.post("/shop/", {**order, "phone": "+1 201 555 0124",
+                               "order_texts": digests["order_texts"]})
+both = buyer.post("/shop/", {**order, "phone": "+1 201 555 0125",
+                             "order_texts": digests["order_texts"],
+                             "marketing_texts": digests["marketing_texts"]})
+texts = {o.phone: OutboundMessage.objects.filter(kind="text", object_id=str(o.pk)).count()
+         for o in Order.objects.all()}
+print("RESULT:" + json.dumps({
+    "codes": [quiet.status_code, texted.status_code, both.status_code],
+    "boxes": boxes,
+    "texts": texts,
+    "consents": sorted((c.phone, c.subscription_type, c.source) for c in Consent.objects.all()),
+    "subscriptions": sorted(
+        (m.to, m.payload["signUpSourceId"])
+        for m in OutboundMessage.objects.filter(kind="subscription")
+    ),
+    "signup_page": buyer.get("/attentive/subscribe/").status_code,
+    "terms": buyer.get("/shop/terms/").status_code,
+}))
+"""
+
+
+def test_checkout_asks_for_each_consent_separately_and_texts_only_those_who_agreed(tmp_path):
+    result = run_demo(
+        tmp_path, CHECKOUT, ATTENTIVE_BACKEND="django_attentive.backends.locmem.LocmemBackend"
+    )
+    assert result["codes"] == [302, 302, 302]
+    assert len(result["boxes"]) == 2 and not any("checked" in box for box in result["boxes"])
+    assert result["texts"] == {"+12015550123": 0, "+12015550124": 1, "+12015550125": 1}
+    assert result["consents"] == [
+        ["+12015550124", "TRANSACTIONAL", "checkout"],
+        ["+12015550125", "MARKETING", "checkout"],
+        ["+12015550125", "TRANSACTIONAL", "checkout"],
+    ]
+    assert result["subscriptions"] == [
+        ["+12015550124", "1002"],
+        ["+12015550125", "1001"],
+        ["+12015550125", "1002"],
+    ]
+    assert result["signup_page"] == result["terms"] == 200

@@ -390,6 +390,20 @@ def test_track_fires_placed_on_creation(tracked):
     assert OutboundMessage.objects.get().body == "Order #1001 is confirmed."
 
 
+def test_track_when_false_fires_nothing_for_that_order():
+    """An order whose customer did not agree to order texts is never texted."""
+    orders.track(Order, when=lambda order: order.number != "1001")
+    try:
+        make_template()
+        make_template(key="order_shipped", body="Order {{ order.number }} shipped")
+        order = make_order()
+        order.status = "shipped"
+        order.save()
+        assert not OutboundMessage.objects.exists()
+    finally:
+        orders.untrack(Order)
+
+
 def test_track_fires_the_new_status_on_a_real_change(tracked):
     make_template(key="order_shipped", body="Order {{ order.number }} shipped")
     order = make_order()

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 
+from . import subscriptions as subs
 from .webhooks import FakeWebhooks
 
 MESSAGES_PATH = "/v1/messages"
@@ -628,6 +629,18 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     CUSTOM_EVENTS_PATH: Endpoint(
         CUSTOM_EVENTS_PATH, _check_event, current_error_response, _accepted
+    ),
+    subs.SUBSCRIPTIONS_PATH: Endpoint(
+        subs.SUBSCRIPTIONS_PATH,
+        subs.check_subscription,
+        current_error_response,
+        lambda payload: json_response(202, subs.subscribed_body(payload)),
+    ),
+    subs.UNSUBSCRIBE_PATH: Endpoint(
+        subs.UNSUBSCRIBE_PATH,
+        subs.check_unsubscription,
+        current_error_response,
+        lambda payload: json_response(202, subs.unsubscribed_body(payload)),
     ),
 }
 

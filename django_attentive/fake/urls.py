@@ -14,6 +14,15 @@ urlpatterns = [
     re_path(r"^v1/messages/?$", views.endpoint, {"route": "/v1/messages"}, name="messages"),
     re_path(r"^v1/text/send/?$", views.endpoint, {"route": "/v1/text/send"}, name="text_send"),
     re_path(r"^v1/events/custom/?$", views.endpoint, {"route": "/v1/events/custom"}, name="events"),
+    re_path(
+        r"^v1/subscriptions/?$", views.endpoint, {"route": "/v1/subscriptions"}, name="subscribe"
+    ),
+    re_path(
+        r"^v1/subscriptions/unsubscribe/?$",
+        views.endpoint,
+        {"route": "/v1/subscriptions/unsubscribe"},
+        name="unsubscribe",
+    ),
     path("_fake/<path:rest>", views.endpoint, {"route": "/_fake/"}, name="control"),
     path("inbox/", views.inbox, name="inbox"),
 ]

@@ -16,5 +16,11 @@ class ShopConfig(AppConfig):
 
         checks.register(check_fake_attentive_not_public, checks.Tags.security, checks.Tags.urls)
 
-        # The one line a shop adds: texts on creation ("placed") and on each status change.
-        track(self.get_model("Order"), status_field="status", created_event="placed")
+        # The one line a shop adds: texts on creation ("placed") and on each status change,
+        # only for orders whose customer ticked the order-texts box at checkout.
+        track(
+            self.get_model("Order"),
+            status_field="status",
+            created_event="placed",
+            when=lambda order: order.text_updates,
+        )

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from django_attentive.forms import ConsentField
 from django_attentive.validation import normalize_phone
 
 ITEMS = {
@@ -22,6 +23,10 @@ class CheckoutForm(forms.Form):
     item = forms.ChoiceField(
         choices=[(key, f"{name} — ${price}") for key, (name, price) in ITEMS.items()]
     )
+    # Two separate boxes, both unticked: order updates, and marketing. Neither is required to
+    # buy (consent is never a condition of purchase).
+    order_texts = ConsentField("TRANSACTIONAL")
+    marketing_texts = ConsentField("MARKETING")
 
     def clean_phone(self) -> str:
         try:

@@ -17,6 +17,8 @@ class Order(models.Model):
     item = models.CharField(max_length=100)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLACED)
+    # The customer ticked "text me about this order" at checkout; no tick, no order texts.
+    text_updates = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

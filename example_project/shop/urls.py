@@ -7,4 +7,6 @@ app_name = "shop"
 urlpatterns = [
     path("", views.checkout, name="checkout"),
     path("thanks/<str:number>/", views.thanks, name="thanks"),
+    path("terms/", views.policy, {"page": "terms"}, name="terms"),
+    path("privacy/", views.policy, {"page": "privacy"}, name="privacy"),
 ]

@@ -1,0 +1,1 @@
+"""The storefront sign-up form at ``attentive/subscribe/``: consent, then a subscription."""
