@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections import Counter
@@ -21,18 +22,16 @@ from django.db import connection
 from django_attentive import send_bulk, send_message
 from django_attentive.models import OutboundMessage, Outcome, SendAttempt, Status
 from django_attentive.sending import dispatch
+from django_attentive.sending.worker import Worker
 
 from .conftest import TOKEN
 from .workers import finish, start_rqworker, start_worker
 
-pytestmark = [
-    pytest.mark.rq,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="rqworker processes share the test database: run with DATABASE_URL=postgres://…",
-    ),
-]
+pytestmark = [pytest.mark.rq, pytest.mark.django_db(transaction=True)]
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="rqworker processes share the test database: run with DATABASE_URL=postgres://…",
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -156,6 +155,7 @@ def numbers(count: int) -> list[str]:
     return [f"+1201555{n:04d}" for n in range(count)]
 
 
+@needs_postgres
 def test_single_sends_go_out_on_rqworkers_once_each(fake, rqworkers):
     rqworkers(3)
     for n, to in enumerate(numbers(9)):
@@ -167,6 +167,7 @@ def test_single_sends_go_out_on_rqworkers_once_each(fake, rqworkers):
     assert SendAttempt.objects.filter(outcome=Outcome.SENT).count() == 9
 
 
+@needs_postgres
 def test_a_bulk_send_goes_out_in_chunks_on_rqworkers(fake, rqworkers, rq_queue, monkeypatch):
     monkeypatch.setattr(dispatch, "BULK_CHUNK", 10)
     fake.configure(latency=0.05)  # chunks overlap, so several workers hold one each
@@ -178,6 +179,7 @@ def test_a_bulk_send_goes_out_in_chunks_on_rqworkers(fake, rqworkers, rq_queue, 
     assert len(rq_queue.finished_job_registry.get_job_ids()) == 5  # 4 chunks of 10, 1 of 5
 
 
+@needs_postgres
 def test_a_deferred_retry_is_sent_by_the_rq_scheduler(fake, rqworkers, rq_queue):
     rqworkers(3, RETRY_BACKOFF=1)
     fake.fail_next(503)
@@ -195,6 +197,7 @@ def test_a_deferred_retry_is_sent_by_the_rq_scheduler(fake, rqworkers, rq_queue)
     assert len(rq_queue.finished_job_registry.get_job_ids()) == 2
 
 
+@needs_postgres
 def test_kill_9_of_an_rqworker_mid_chunk_loses_nothing_and_sends_nothing_twice(
     fake, fake_server, rqworkers, rq_queue, monkeypatch, tmp_path
 ):
@@ -256,6 +259,24 @@ def test_kill_9_of_an_rqworker_mid_chunk_loses_nothing_and_sends_nothing_twice(
     assert sent <= set(recorded)
     # A text not at the fake is one the dead worker held: unconfirmed, never sent twice.
     assert set(numbers(60)) - set(recorded) <= {m.to for m in unconfirmed}
+
+
+def test_an_enqueue_lost_to_a_redis_outage_is_sent_by_the_sweeper(
+    fake, settings, attentive, caplog
+):
+    with socket.socket() as probe:  # a port where no Redis answers
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{closed}/0"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    attentive(TASK_QUEUE="default")
+    message = send_message("+12015550100", "Your order has shipped")  # the page does not fail
+    assert "Could not enqueue a delivery" in caplog.text
+    assert statuses() == {Status.QUEUED: 1} and not fake.messages
+    assert Worker(concurrency=1).run().counts[Outcome.SENT] == 1  # the sweeper
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert [m["to"] for m in fake.messages] == ["+12015550100"]
 
 
 def _parent_of(pid: int) -> int:
