@@ -64,14 +64,10 @@ def _configured(task: Any, run_after: datetime | None, *, in_caller_ok: bool) ->
     defer, or (``in_caller_ok=False``) a backend that would run it inside the caller.
     """
     backend = task_backends[conf.get("TASK_BACKEND")]
-    later = run_after is not None and run_after > timezone.now()
+    later = _whole_second_after(run_after) if run_after and run_after > timezone.now() else None
     if (later and not backend.supports_defer) or (not in_caller_ok and runs_in_caller(backend)):
         return None
-    return task.using(
-        backend=backend.alias,
-        queue_name=conf.get("TASK_QUEUE"),
-        run_after=_whole_second_after(run_after) if later else None,
-    )
+    return task.using(backend=backend.alias, queue_name=conf.get("TASK_QUEUE"), run_after=later)
 
 
 def _whole_second_after(moment: datetime) -> datetime:
