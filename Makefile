@@ -11,7 +11,7 @@ ARGS ?=
 LEGS ?=
 PORT ?= 8000
 
-.PHONY: demo test lint fmt venv venvs postgres clean help
+.PHONY: demo test lint fmt venv venvs postgres redis clean help
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -30,6 +30,9 @@ venvs: venv
 
 postgres:
 	scripts/postgres.sh
+
+redis:
+	scripts/redis.sh
 
 lint: venv
 	.venv/bin/ruff check .

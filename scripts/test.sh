@@ -9,7 +9,8 @@
 # Legs: dj52-sqlite dj52-postgres dj6-sqlite dj6-postgres oscar (django-oscar adapter),
 # demo (scripts/demo_smoke.py: `make demo` as a newcomer uses it, in chromium).
 # Without PostgreSQL the postgres legs are skipped with a notice, except under CI=true,
-# where that is a failure. pytest's "no tests collected" (exit 5) counts as a failure.
+# where that is a failure; likewise Redis for the RQ tests (marker rq) in the postgres legs.
+# pytest's "no tests collected" (exit 5) counts as a failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -40,7 +41,7 @@ header() {
 }
 
 # ---------------------------------------------------------------- setup
-header "setup: virtualenvs, chromium, PostgreSQL"
+header "setup: virtualenvs, chromium, PostgreSQL, Redis"
 t=$SECONDS
 "$ROOT/scripts/venv.sh" .venv 3.11 'Django>=5.2,<6'
 if wants dj6; then
@@ -87,6 +88,33 @@ if wants postgres; then
         fi
     elif [[ $pg_state == broken ]]; then
         warn "PostgreSQL setup failed (see above): the postgres legs FAIL"
+    fi
+fi
+# Redis for the RQ tests (tests/test_rq.py, marker `rq`), which run in the postgres legs.
+# Unavailable: they skip with a notice; under CI=true they fail (the tests themselves say so).
+redis_state=none   # none | ready | unavailable | broken
+if wants postgres; then
+    set +e
+    redis_url="$("$ROOT/scripts/redis.sh")"
+    rc=$?
+    redis_url="$(printf '%s\n' "$redis_url" | tail -n 1)"
+    if [[ $rc == 0 && $redis_url != redis://* ]]; then
+        warn "scripts/redis.sh printed no redis:// URL (got: $redis_url)"
+        rc=1
+    fi
+    set -e
+    case $rc in
+        0) redis_state=ready; export REDIS_URL="$redis_url" ;;
+        2) redis_state=unavailable ;;
+        *) redis_state=broken ;;
+    esac
+    if [[ $redis_state != ready ]]; then
+        if is_ci; then
+            warn "Redis is not available, and CI=true requires it: the RQ tests FAIL"
+        else
+            warn "Redis is NOT available on this machine: the RQ tests (marker rq) are skipped.
+!!! CI runs them; \`bash scripts/redis.sh\` as root installs and starts Redis."
+        fi
     fi
 fi
 record setup ok $((SECONDS - t))
@@ -186,6 +214,9 @@ total=$((SECONDS - start_all))
 printf '\ntotal time: %dm%02ds\n' $((total / 60)) $((total % 60))
 if [[ $pg_state == unavailable ]] && ! is_ci; then
     warn "PostgreSQL legs were SKIPPED (PostgreSQL not available here); CI runs them."
+fi
+if [[ $redis_state != none && $redis_state != ready ]] && ! is_ci; then
+    warn "The RQ tests were SKIPPED (Redis not available here); CI runs them."
 fi
 if [[ $failed != 0 ]]; then
     echo "make test: FAILED"

@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_tasks_db",  # for the tests of the database task backend
+    "django_rq",  # Django Tasks on RQ (tests/test_rq.py): the rqworker command
+    "django_tasks_rq",
     "django_attentive",
     "tests.shopapp",
 ]
@@ -69,6 +71,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             os.environ.get("TMPDIR", "/tmp"), f"attentive-test-{os.getpid()}.sqlite3"
         )
     }
+# Django Tasks on RQ (tests/test_rq.py): a queue of this run's own, so that test runs sharing one
+# Redis never take each other's jobs; the rqworker processes a test starts are told its name.
+# "default" must be there too: the app's tasks are declared on the default queue.
+RQ_QUEUE = os.environ.get("ATTENTIVE_TEST_RQ_QUEUE") or f"attentive-test-{os.getpid()}"
+RQ_QUEUES = {
+    name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 120}
+    for name in ("default", RQ_QUEUE)
+}
+if "ATTENTIVE_TEST_TASKS" in os.environ:  # worker subprocesses: the test's TASKS setting
+    TASKS = json.loads(os.environ["ATTENTIVE_TEST_TASKS"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

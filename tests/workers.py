@@ -46,3 +46,30 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> str:
     out, err = process.communicate(timeout=timeout)
     assert process.returncode == 0, f"worker exited {process.returncode}:\n{out}\n{err}"
     return out
+
+
+def start_rqworker(queue: str, *, settings: dict, tasks: dict, log: Path) -> subprocess.Popen:
+    """One ``rqworker`` (django-rq) with the scheduler, on ``queue``, against the test database.
+
+    Its own session, so a test can kill it without touching pytest; output goes to ``log``.
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": test_database_url(),
+        "ATTENTIVE_TEST_SETTINGS": json.dumps(settings),
+        "ATTENTIVE_TEST_TASKS": json.dumps(tasks),
+        "ATTENTIVE_TEST_RQ_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "django", "rqworker", queue, "--with-scheduler"]
+    command += ["--job-class", "django_tasks_rq.Job"]
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

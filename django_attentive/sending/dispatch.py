@@ -7,7 +7,7 @@ loses nothing: the row waits in the outbox and ``attentive_send_queued`` sends i
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -64,14 +64,21 @@ def _configured(task: Any, run_after: datetime | None, *, in_caller_ok: bool) ->
     defer, or (``in_caller_ok=False``) a backend that would run it inside the caller.
     """
     backend = task_backends[conf.get("TASK_BACKEND")]
-    later = run_after is not None and run_after > timezone.now()
+    later = _whole_second_after(run_after) if run_after and run_after > timezone.now() else None
     if (later and not backend.supports_defer) or (not in_caller_ok and runs_in_caller(backend)):
         return None
-    return task.using(
-        backend=backend.alias,
-        queue_name=conf.get("TASK_QUEUE"),
-        run_after=run_after if later else None,
-    )
+    return task.using(backend=backend.alias, queue_name=conf.get("TASK_QUEUE"), run_after=later)
+
+
+def _whole_second_after(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole second.
+
+    Some backends keep whole seconds (RQ's scheduler drops the fraction): a task started up to
+    a second before its text is due would find it not due and skip it.
+    """
+    if not moment.microsecond:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _enqueue(task: Any, argument: int | list[int]) -> None:
