@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "ORDER_CONTEXT": None,
     "WEBHOOK_SECRET": "",
     "WEBHOOK_MAX_AGE": 86400,
+    "METRICS_TOKEN": "",
 }
 
 #: How every message about the token setting begins.
