@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -30,6 +31,7 @@ from .keys import MAX_LENGTH as KEY_MAX_LENGTH
 __all__ = [
     "FINAL_STATUSES",
     "SCREENED_KINDS",
+    "Dashboard",
     "Hold",
     "Kind",
     "MessageTemplate",
@@ -63,6 +65,31 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
 
     def leased_by(self, lease: str) -> OutboundMessageQuerySet:
         return self.filter(leased_by=lease)
+
+    def status_counts(self, statuses: Iterable[str]) -> dict[str, int]:
+        """Rows per status among ``statuses`` (each present, 0 if none): one GROUP BY that the
+        ``(status, next_attempt_at)`` index answers."""
+        wanted = [str(status) for status in statuses]
+        rows = (
+            self.filter(status__in=wanted)
+            .order_by()
+            .values_list("status")
+            .annotate(n=models.Count("pk"))
+        )
+        return dict.fromkeys(wanted, 0) | {status: n for status, n in rows}
+
+    def oldest_due_at(self) -> datetime | None:
+        """When the longest-waiting due text became due: its retry or send time, else its
+        creation. Two lookups on the ``(status, next_attempt_at)`` index."""
+        queued = self.filter(status=Status.QUEUED).order_by()
+        scheduled = queued.filter(next_attempt_at__lte=timezone.now()).aggregate(
+            at=models.Min("next_attempt_at")
+        )["at"]
+        immediate = queued.filter(next_attempt_at__isnull=True).aggregate(
+            at=models.Min("created_at")
+        )["at"]
+        candidates = [at for at in (scheduled, immediate) if at is not None]
+        return min(candidates) if candidates else None
 
     def release_leases(self, **changes: object) -> int:
         """Drop the lease of every row in the queryset, applying ``changes`` in the same UPDATE."""
@@ -200,6 +227,16 @@ class OutboundMessage(models.Model):
             transactional=self.is_transactional,
             payload=dict(self.payload or {}),
         )
+
+
+class Dashboard(OutboundMessage):
+    """The admin's dashboard: no table of its own, an entry in the app's admin index."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboard")
 
 
 class SendAttempt(models.Model):

@@ -14,9 +14,8 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 
-from django.db import DatabaseError, models
+from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -45,8 +44,11 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            counts = {**self.final_counts(), **moving_counts()}
-            oldest = oldest_due_at()
+            counts = {
+                **self.final_counts(),
+                **OutboundMessage.objects.status_counts(MOVING_STATUSES),
+            }
+            oldest = OutboundMessage.objects.oldest_due_at()
             paused = auth_paused()
         except DatabaseError:
             logger.warning("Could not read the outbox for metrics", exc_info=True)
@@ -62,13 +64,7 @@ class OutboxCollector(Collector):
         """Messages per final status, at most ``final_counts_ttl`` seconds old."""
         with self._lock:
             if time.monotonic() - self._final_read_at >= self.final_counts_ttl:
-                rows = (
-                    OutboundMessage.objects.filter(status__in=FINAL_STATUSES)
-                    .order_by()
-                    .values_list("status")
-                    .annotate(n=models.Count("pk"))
-                )
-                self._final = {status: n for status, n in rows}
+                self._final = OutboundMessage.objects.status_counts(FINAL_STATUSES)
                 self._final_read_at = time.monotonic()
             return dict(self._final)
 
@@ -94,31 +90,6 @@ class OutboxCollector(Collector):
                 "1 while sending is paused because Attentive refused the API token (HTTP 403).",
             ),
         )
-
-
-def moving_counts() -> dict[str, int]:
-    """Exact counts of ``queued`` and ``sending``: the index's leading column, no table scan."""
-    rows = (
-        OutboundMessage.objects.filter(status__in=MOVING_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(n=models.Count("pk"))
-    )
-    return {status.value: 0 for status in MOVING_STATUSES} | {status: n for status, n in rows}
-
-
-def oldest_due_at() -> datetime | None:
-    """When the longest-waiting due message became due (its send time, else its creation)."""
-    now = timezone.now()
-    queued = OutboundMessage.objects.filter(status=Status.QUEUED).order_by()
-    scheduled = queued.filter(next_attempt_at__lte=now).aggregate(at=models.Min("next_attempt_at"))[
-        "at"
-    ]
-    immediate = queued.filter(next_attempt_at__isnull=True).aggregate(at=models.Min("created_at"))[
-        "at"
-    ]
-    candidates = [at for at in (scheduled, immediate) if at is not None]
-    return min(candidates) if candidates else None
 
 
 def auth_paused() -> bool:

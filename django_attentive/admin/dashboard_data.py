@@ -1,0 +1,205 @@
+"""The dashboard's figures: a fixed handful of aggregate queries, however big the outbox.
+
+Each figure is one GROUP BY over a time window on an indexed column (``created_at``,
+``received_at``) or the ``(status, next_attempt_at)`` index, so the page costs the same number
+of queries at a thousand rows or a million; see BENCHMARKS.md for the timings on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+
+from ..models import (
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+    Kind,
+    OutboundMessage,
+    Status,
+    Suppression,
+    WebhookEvent,
+)
+
+DEFAULT_DAYS = 30
+TOP_REASONS = 8
+# Grouped in SQL by this prefix, then merged in Python into categories (see ``reason_category``).
+REASON_PREFIX = 120
+REASON_CANDIDATES = 50
+FAILED_STATUSES = (Status.FAILED, Status.UNCONFIRMED)
+QUEUE_STATUSES = (Status.QUEUED, Status.SENDING)
+_GAVE_UP = re.compile(r"^Gave up after \d+ attempts: ")
+_HTTP = re.compile(r"^(.*?\(HTTP \d{3}\))")
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Created -> sent, for the texts sent in the window."""
+
+    sent: int
+    median: timedelta | None
+    p95: timedelta | None
+
+
+@dataclass(frozen=True)
+class Queue:
+    queued: int
+    sending: int
+    oldest_due_at: datetime | None
+
+    @property
+    def oldest_due_age(self) -> timedelta | None:
+        return timezone.now() - self.oldest_due_at if self.oldest_due_at else None
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    days: list[date]
+    #: status -> one count per day (texts created that day, by where they stand now)
+    texts: dict[str, list[int]]
+    reasons: list[tuple[str, int]]
+    #: "subscribed", "unsubscribed" (webhooks), "suppressed" (rows added to the list)
+    audience: dict[str, list[int]]
+    latency: Latency
+    queue: Queue
+    #: None until messages belong to campaigns (see ``campaign_click_through``)
+    campaigns: list[Any] | None = field(default=None)
+
+
+def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
+    """Everything the dashboard shows for the last ``days`` days (local dates)."""
+    today = timezone.localdate()
+    window = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    start = timezone.make_aware(datetime.combine(window[0], datetime.min.time()))
+    texts = OutboundMessage.objects.filter(kind=Kind.TEXT, created_at__gte=start).order_by()
+    return DashboardData(
+        days=window,
+        texts=texts_per_day(texts, window),
+        reasons=failure_reasons(texts),
+        audience=audience_per_day(start, window),
+        latency=delivery_latency(texts),
+        queue=queue_state(),
+        campaigns=campaign_click_through(start),
+    )
+
+
+def texts_per_day(
+    texts: models.QuerySet[OutboundMessage], window: list[date]
+) -> dict[str, list[int]]:
+    rows = texts.values_list(TruncDate("created_at"), "status").annotate(n=models.Count("pk"))
+    return _per_day(rows, window, [status.value for status in Status])
+
+
+def failure_reasons(texts: models.QuerySet[OutboundMessage]) -> list[tuple[str, int]]:
+    """The commonest reasons texts failed or stayed unconfirmed, most frequent first."""
+    rows = (
+        texts.filter(status__in=FAILED_STATUSES)
+        .values_list(Substr("last_error", 1, REASON_PREFIX))
+        .annotate(n=models.Count("pk"))
+        .order_by("-n")[:REASON_CANDIDATES]
+    )
+    merged: Counter[str] = Counter()
+    for text, n in rows:
+        merged[reason_category(text)] += n
+    return merged.most_common(TOP_REASONS)
+
+
+def reason_category(error: str) -> str:
+    """A stored error as a category: retries dropped, cut after Attentive's HTTP status."""
+    error = _GAVE_UP.sub("", error or "").strip()
+    if not error:
+        return "(no reason recorded)"
+    match = _HTTP.match(error)
+    return match.group(1) if match else error[:80]
+
+
+def audience_per_day(start: datetime, window: list[date]) -> dict[str, list[int]]:
+    """Opt-ins and opt-outs Attentive reported, and numbers added to the suppression list."""
+    events = (
+        WebhookEvent.objects.filter(received_at__gte=start, type__in=[SUBSCRIBED, UNSUBSCRIBED])
+        .order_by()
+        .values_list(TruncDate("received_at"), "type")
+        .annotate(n=models.Count("pk"))
+    )
+    by_type = _per_day(events, window, [SUBSCRIBED, UNSUBSCRIBED])
+    suppressed = (
+        Suppression.objects.filter(created_at__gte=start)
+        .order_by()
+        .values_list(TruncDate("created_at"))
+        .annotate(n=models.Count("pk"))
+    )
+    added = _per_day(((day, "suppressed", n) for day, n in suppressed), window, ["suppressed"])
+    return {
+        "subscribed": by_type[SUBSCRIBED],
+        "unsubscribed": by_type[UNSUBSCRIBED],
+        "suppressed": added["suppressed"],
+    }
+
+
+def delivery_latency(texts: models.QuerySet[OutboundMessage]) -> Latency:
+    """Median and 95th percentile of created -> sent: one query on PostgreSQL, three elsewhere."""
+    sent = texts.filter(status=Status.SENT, sent_at__isnull=False)
+    delay = models.ExpressionWrapper(
+        models.F("sent_at") - models.F("created_at"), output_field=models.DurationField()
+    )
+    if connection.vendor == "postgresql":
+        figures = sent.aggregate(
+            n=models.Count("pk"), median=Percentile(delay, 0.5), p95=Percentile(delay, 0.95)
+        )
+        return Latency(figures["n"], figures["median"], figures["p95"])
+    count = sent.count()
+    if not count:
+        return Latency(0, None, None)
+    ordered = sent.annotate(delay=delay).order_by("delay").values_list("delay", flat=True)
+    return Latency(count, ordered[_rank(count, 0.5)], ordered[_rank(count, 0.95)])
+
+
+class Percentile(models.Aggregate):
+    """PostgreSQL's ``percentile_disc``: the value below which ``fraction`` of rows fall."""
+
+    function = "percentile_disc"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float) -> None:
+        super().__init__(expression, output_field=models.DurationField())
+        self.extra["fraction"] = float(fraction)
+
+
+def _rank(count: int, fraction: float) -> int:
+    """The 0-based row ``percentile_disc`` picks: the first whose cumulative share >= fraction."""
+    return max(0, min(count - 1, math.ceil(count * fraction - 1e-9) - 1))
+
+
+def queue_state() -> Queue:
+    counts = OutboundMessage.objects.status_counts(QUEUE_STATUSES)
+    return Queue(
+        counts[Status.QUEUED], counts[Status.SENDING], OutboundMessage.objects.oldest_due_at()
+    )
+
+
+def campaign_click_through(start: datetime) -> list[Any] | None:
+    """Click-through per campaign: None (the section is hidden) until texts have a campaign.
+
+    Once ``OutboundMessage.campaign`` exists, this returns one row per campaign active since
+    ``start`` (name, texts sent, clicks, rate, link to its admin page) from one GROUP BY.
+    """
+    if not hasattr(OutboundMessage, "campaign"):
+        return None
+    return None  # CAMPAIGNS: one GROUP BY campaign here once click events are recorded
+
+
+def _per_day(rows: Any, window: list[date], keys: list[str]) -> dict[str, list[int]]:
+    """``(day, key, n)`` rows as one list of counts per key, aligned with ``window``."""
+    position = {day: i for i, day in enumerate(window)}
+    series = {key: [0] * len(window) for key in keys}
+    for day, key, n in rows:
+        if day in position and key in series:
+            series[key][position[day]] += n
+    return series

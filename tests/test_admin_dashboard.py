@@ -1,0 +1,190 @@
+"""The admin dashboard: its figures, its permission, and a query count independent of size."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.utils import timezone
+
+from django_attentive.admin.dashboard_data import dashboard_data, reason_category
+from django_attentive.models import (
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+    Kind,
+    OutboundMessage,
+    Status,
+    Suppression,
+    WebhookEvent,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/django_attentive/dashboard/"
+# The session, the user and its permissions, and the dashboard's nine aggregates (SQLite;
+# PostgreSQL needs two fewer: its percentiles are one query).
+MAX_QUERIES = 14
+ERRORS = [
+    "Attentive will not text this number: Subscriber is opted-out (HTTP 400); added to the "
+    "suppression list",
+    "Gave up after 5 attempts: Attentive's rate limit was reached: Too Many Requests (HTTP 429)",
+    "Gave up after 3 attempts: Attentive's rate limit was reached: Too Many Requests (HTTP 429)",
+    "The worker w1 stopped while sending; Attentive may or may not have received the text.",
+]
+
+
+def fill(n: int) -> None:
+    """``n`` texts over the last ten days in every status, plus webhook events and suppressions."""
+    now = timezone.now()
+    statuses = itertools.cycle(list(Status))
+    rows = []
+    for i in range(n):
+        status = next(statuses)
+        created = now - timedelta(days=i % 10, minutes=i % 50)
+        rows.append(
+            OutboundMessage(
+                to=f"+1201555{i % 10000:04d}",
+                body="x",
+                status=status,
+                created_at=created,
+                sent_at=created + timedelta(seconds=1 + i % 7) if status == Status.SENT else None,
+                last_error=ERRORS[i % len(ERRORS)] if status != Status.SENT else "",
+            )
+        )
+    OutboundMessage.objects.bulk_create(rows)
+    _set_created(rows)  # auto_now_add overrode created_at on insert: put the days back
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(
+            dedup_key=f"k{i}",
+            type=SUBSCRIBED if i % 3 else UNSUBSCRIBED,
+            received_at=now - timedelta(days=i % 10),
+            outcome="ignored",
+        )
+        for i in range(max(n // 10, 1))
+    )
+    Suppression.objects.bulk_create(
+        Suppression(number=f"+1201666{i:04d}", reason="opted_out") for i in range(max(n // 20, 1))
+    )
+
+
+def _set_created(rows: list[OutboundMessage]) -> None:
+    stored = list(OutboundMessage.objects.order_by("pk"))
+    for message, row in zip(stored, rows, strict=True):
+        message.created_at = row.created_at
+    OutboundMessage.objects.bulk_update(stored, ["created_at"], batch_size=500)
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    user = User.objects.create_user("ops", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_outboundmessage"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("size", [20, 2000])
+def test_query_count_does_not_grow_with_the_outbox(
+    size, staff_client, django_assert_max_num_queries
+):
+    fill(size)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = staff_client.get(URL)
+    assert response.status_code == 200
+    assert response.context["data"].latency.sent > 0
+
+
+def test_figures_match_the_rows():
+    fill(70)
+    data = dashboard_data(30)
+    per_status = {status: sum(counts) for status, counts in data.texts.items()}
+    for status in Status:
+        assert per_status[status.value] == OutboundMessage.objects.filter(status=status).count()
+    assert sum(data.audience["subscribed"]) == WebhookEvent.objects.filter(type=SUBSCRIBED).count()
+    assert sum(data.audience["unsubscribed"]) == 3  # events 0, 3 and 6 of 7
+    assert sum(data.audience["suppressed"]) == 3
+    assert data.queue.queued == OutboundMessage.objects.filter(status=Status.QUEUED).count()
+    assert data.queue.sending == 10
+    # 429s that gave up after 3 and after 5 attempts are one reason.
+    reasons = dict(data.reasons)
+    assert reasons["Attentive's rate limit was reached: Too Many Requests (HTTP 429)"] == sum(
+        1
+        for m in OutboundMessage.objects.filter(status__in=[Status.FAILED, Status.UNCONFIRMED])
+        if "429" in m.last_error
+    )
+    assert data.campaigns is None
+
+
+def test_latency_median_and_p95_are_the_sent_texts_own():
+    now = timezone.now()
+    delays = list(range(1, 21))  # 1..20 seconds
+    for seconds in delays:
+        message = OutboundMessage.objects.create(to="+12015550123", body="x", status=Status.SENT)
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            created_at=now - timedelta(minutes=5),
+            sent_at=now - timedelta(minutes=5, seconds=-seconds),
+        )
+    latency = dashboard_data(7).latency
+    assert latency.sent == 20
+    assert latency.median == timedelta(seconds=10)
+    assert latency.p95 == timedelta(seconds=19)
+
+
+def test_events_other_than_texts_are_left_out():
+    OutboundMessage.objects.create(to="+12015550123", body="", kind=Kind.CUSTOM_EVENT)
+    assert sum(dashboard_data(7).texts[Status.QUEUED]) == 0
+
+
+def test_old_rows_fall_outside_the_window():
+    message = OutboundMessage.objects.create(to="+12015550123", body="x")
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+    assert sum(dashboard_data(30).texts[Status.QUEUED]) == 0
+    assert sum(dashboard_data(90).texts[Status.QUEUED]) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "category"),
+    [
+        (ERRORS[1], "Attentive's rate limit was reached: Too Many Requests (HTTP 429)"),
+        (ERRORS[0], "Attentive will not text this number: Subscriber is opted-out (HTTP 400)"),
+        ("", "(no reason recorded)"),
+        ("x" * 200, "x" * 80),
+    ],
+)
+def test_reason_category(error, category):
+    assert reason_category(error) == category
+
+
+def test_dashboard_is_linked_from_the_app_index(staff_client):
+    response = staff_client.get("/admin/django_attentive/")
+    assert response.status_code == 200
+    assert URL.encode() in response.content
+
+
+def test_dashboard_needs_view_outboundmessage():
+    user = User.objects.create_user("clerk", password="pw", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get(URL).status_code == 403
+    assert URL.encode() not in client.get("/admin/").content
+
+
+def test_the_numbers_are_in_tables(staff_client):
+    fill(30)
+    response = staff_client.get(URL + "?days=7")
+    html = response.content.decode()
+    assert "<svg" in html and "<table>" in html and "<caption>" in html
+    assert 'id="campaign-click-through"' not in html
+    assert response.context["days"] == 7
+
+
+@pytest.mark.parametrize("days", ["abc", "-3", "100000"])
+def test_bad_days_parameter_is_clamped(staff_client, days):
+    response = staff_client.get(URL, {"days": days})
+    assert response.status_code == 200
+    assert 1 <= response.context["days"] <= 90
