@@ -21,6 +21,7 @@ from django.utils import timezone
 from ..models import (
     SUBSCRIBED,
     UNSUBSCRIBED,
+    DailyTextCount,
     Kind,
     OutboundMessage,
     Status,
@@ -35,6 +36,11 @@ REASON_PREFIX = 120
 REASON_CANDIDATES = 50
 FAILED_STATUSES = (Status.FAILED, Status.UNCONFIRMED)
 QUEUE_STATUSES = (Status.QUEUED, Status.SENDING)
+#: A day is rolled up once it ended this many days ago (and holds no queued or sending text):
+#: by then even a late answer recorded after its lease ran out has settled its text.
+SETTLED_AFTER_DAYS = 2
+#: Latency is measured on the latest texts sent, a bounded sample however big the outbox.
+LATENCY_SAMPLE = 10_000
 _GAVE_UP = re.compile(r"^Gave up after \d+ attempts: ")
 _HTTP = re.compile(r"^(.*?\(HTTP \d{3}\))")
 
@@ -77,7 +83,7 @@ def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
     """Everything the dashboard shows for the last ``days`` days (local dates)."""
     today = timezone.localdate()
     window = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
-    start = timezone.make_aware(datetime.combine(window[0], datetime.min.time()))
+    start = _midnight(window[0])
     texts = OutboundMessage.objects.filter(kind=Kind.TEXT, created_at__gte=start).order_by()
     return DashboardData(
         days=window,
@@ -93,8 +99,80 @@ def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
 def texts_per_day(
     texts: models.QuerySet[OutboundMessage], window: list[date]
 ) -> dict[str, list[int]]:
-    rows = texts.values_list(TruncDate("created_at"), "status").annotate(n=models.Count("pk"))
-    return _per_day(rows, window, [status.value for status in Status])
+    """Texts created per day by status: settled days from the rollup, the rest counted live.
+
+    Four queries whatever the size: the days still holding queued or sending texts (from the
+    ``(status, next_attempt_at)`` index), the rollup, the live days' counts (an index range
+    on ``created_at``), and writing the newly settled days to the rollup.
+    """
+    zone = timezone.get_current_timezone_name()
+    unsettled = set(
+        texts.filter(status__in=QUEUE_STATUSES)
+        .values_list(TruncDate("created_at"), flat=True)
+        .distinct()
+    )
+    stored: dict[date, dict[str, int]] = {}
+    for day, status, n in DailyTextCount.objects.filter(
+        time_zone=zone, day__gte=window[0], day__lte=window[-1]
+    ).values_list("day", "status", "count"):
+        stored.setdefault(day, {})[status] = n
+    settled_before = timezone.localdate() - timedelta(days=SETTLED_AFTER_DAYS)
+    live = [day for day in window if day not in stored]
+    counted: dict[date, dict[str, int]] = {}
+    if live:
+        rows = (
+            texts.filter(_days(live))
+            .values_list(TruncDate("created_at"), "status")
+            .annotate(n=models.Count("pk"))
+        )
+        for day, status, n in rows:
+            counted.setdefault(day, {})[status] = n
+    _roll_up(
+        zone,
+        {
+            day: counted.get(day, {})
+            for day in live
+            if day < settled_before and day not in unsettled
+        },
+    )
+    statuses = [status.value for status in Status]
+    series = {status: [0] * len(window) for status in statuses}
+    for i, day in enumerate(window):
+        for status, n in (stored.get(day) or counted.get(day) or {}).items():
+            if status in series:
+                series[status][i] = n
+    return series
+
+
+def _days(days: list[date]) -> models.Q:
+    """``created_at`` within any of ``days`` (local dates), one range per run of days."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    condition = models.Q(pk__in=[])
+    for run in runs:
+        condition |= models.Q(
+            created_at__gte=_midnight(run[0]), created_at__lt=_midnight(run[-1] + timedelta(days=1))
+        )
+    return condition
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _roll_up(zone: str, days: dict[date, dict[str, int]]) -> None:
+    """Store settled days; a concurrent writer can only have stored the same numbers."""
+    rows = [
+        DailyTextCount(day=day, time_zone=zone, status=status, count=n)
+        for day, counts in days.items()
+        for status, n in [("", 0), *counts.items()]
+    ]
+    if rows:
+        DailyTextCount.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def failure_reasons(texts: models.QuerySet[OutboundMessage]) -> list[tuple[str, int]]:
@@ -144,8 +222,14 @@ def audience_per_day(start: datetime, window: list[date]) -> dict[str, list[int]
 
 
 def delivery_latency(texts: models.QuerySet[OutboundMessage]) -> Latency:
-    """Median and 95th percentile of created -> sent: one query on PostgreSQL, three elsewhere."""
-    sent = texts.filter(status=Status.SENT, sent_at__isnull=False)
+    """Median and 95th percentile of created -> sent over the latest ``LATENCY_SAMPLE`` texts
+    sent in the window: one query on PostgreSQL, three elsewhere."""
+    latest = (
+        texts.filter(status=Status.SENT, sent_at__isnull=False)
+        .order_by("-created_at")
+        .values("pk")[:LATENCY_SAMPLE]
+    )
+    sent = OutboundMessage.objects.filter(pk__in=models.Subquery(latest)).order_by()
     delay = models.ExpressionWrapper(
         models.F("sent_at") - models.F("created_at"), output_field=models.DurationField()
     )
