@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,31 +68,6 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
     def leased_by(self, lease: str) -> OutboundMessageQuerySet:
         return self.filter(leased_by=lease)
 
-    def status_counts(self, statuses: Iterable[str]) -> dict[str, int]:
-        """Rows per status among ``statuses`` (each present, 0 if none): one GROUP BY that the
-        ``(status, next_attempt_at)`` index answers."""
-        wanted = [str(status) for status in statuses]
-        rows = (
-            self.filter(status__in=wanted)
-            .order_by()
-            .values_list("status")
-            .annotate(n=models.Count("pk"))
-        )
-        return dict.fromkeys(wanted, 0) | {status: n for status, n in rows}
-
-    def oldest_due_at(self) -> datetime | None:
-        """When the longest-waiting due text became due: its retry or send time, else its
-        creation. Two lookups on the ``(status, next_attempt_at)`` index."""
-        queued = self.filter(status=Status.QUEUED).order_by()
-        scheduled = queued.filter(next_attempt_at__lte=timezone.now()).aggregate(
-            at=models.Min("next_attempt_at")
-        )["at"]
-        immediate = queued.filter(next_attempt_at__isnull=True).aggregate(
-            at=models.Min("created_at")
-        )["at"]
-        candidates = [at for at in (scheduled, immediate) if at is not None]
-        return min(candidates) if candidates else None
-
     def release_leases(self, **changes: object) -> int:
         """Drop the lease of every row in the queryset, applying ``changes`` in the same UPDATE."""
         changes.setdefault("updated_at", timezone.now())
@@ -107,6 +83,27 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
         for name, value in fields.items():
             setattr(message, name, value)
         return bool(moved)
+
+    def status_counts(self, statuses: Iterable[str]) -> dict[str, int]:
+        """Rows per status among ``statuses`` (each present, 0 if none): one GROUP BY that the
+        ``(status, next_attempt_at)`` index answers."""
+        wanted = [str(status) for status in statuses]
+        rows = (
+            self.filter(status__in=wanted)
+            .order_by()
+            .values_list("status")
+            .annotate(n=models.Count("pk"))
+        )
+        return dict.fromkeys(wanted, 0) | {status: n for status, n in rows}
+
+    def oldest_due_at(self) -> datetime | None:
+        """When the longest-waiting due text became due: its retry or send time, else its
+        creation. One pass over the queued rows of the ``(status, next_attempt_at)`` index
+        (a plain MIN(created_at) would walk the creation index from the oldest text)."""
+        return self.filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now()),
+            status=Status.QUEUED,
+        ).aggregate(at=models.Min(Coalesce("next_attempt_at", "created_at")))["at"]
 
 
 class OutboundMessage(models.Model):

@@ -224,24 +224,27 @@ def audience_per_day(start: datetime, window: list[date]) -> dict[str, list[int]
 def delivery_latency(texts: models.QuerySet[OutboundMessage]) -> Latency:
     """Median and 95th percentile of created -> sent over the latest ``LATENCY_SAMPLE`` texts
     sent in the window: one query on PostgreSQL, three elsewhere."""
-    latest = (
-        texts.filter(status=Status.SENT, sent_at__isnull=False)
-        .order_by("-created_at")
-        .values("pk")[:LATENCY_SAMPLE]
-    )
-    sent = OutboundMessage.objects.filter(pk__in=models.Subquery(latest)).order_by()
     delay = models.ExpressionWrapper(
         models.F("sent_at") - models.F("created_at"), output_field=models.DurationField()
     )
+    latest = (
+        texts.filter(status=Status.SENT, sent_at__isnull=False)
+        .order_by("-created_at")
+        .annotate(delay=delay)[:LATENCY_SAMPLE]
+    )
     if connection.vendor == "postgresql":
-        figures = sent.aggregate(
-            n=models.Count("pk"), median=Percentile(delay, 0.5), p95=Percentile(delay, 0.95)
+        # Aggregating a sliced queryset runs over it as a subquery: the sample, not the table.
+        figures = latest.aggregate(
+            n=models.Count("pk"),
+            median=Percentile(models.F("delay"), 0.5),
+            p95=Percentile(models.F("delay"), 0.95),
         )
         return Latency(figures["n"], figures["median"], figures["p95"])
-    count = sent.count()
+    count = latest.count()
     if not count:
         return Latency(0, None, None)
-    ordered = sent.annotate(delay=delay).order_by("delay").values_list("delay", flat=True)
+    sample = OutboundMessage.objects.filter(pk__in=models.Subquery(latest.values("pk")))
+    ordered = sample.annotate(delay=delay).order_by("delay").values_list("delay", flat=True)
     return Latency(count, ordered[_rank(count, 0.5)], ordered[_rank(count, 0.95)])
 
 
