@@ -97,8 +97,10 @@ def fill(rows: int, refill: bool = False) -> None:
         cursor.execute(SUPPRESSIONS, {"events": events})
         cursor.execute("ANALYZE")
     took = time.perf_counter() - started
-    print(f"filled {rows:,} texts, {events:,} webhook events, {events // 2:,} suppressions "
-          f"in {took:.1f} s")
+    print(
+        f"filled {rows:,} texts, {events:,} webhook events, {events // 2:,} suppressions "
+        f"in {took:.1f} s"
+    )
 
 
 def timed(what: str, run, repeat: int) -> list[float]:
@@ -108,7 +110,8 @@ def timed(what: str, run, repeat: int) -> list[float]:
         run()
         figures.append(time.perf_counter() - started)
     print(
-        f"{what:<18} " + "  ".join(f"{t * 1000:6.0f}" for t in figures)
+        f"{what:<18} "
+        + "  ".join(f"{t * 1000:6.0f}" for t in figures)
         + f"   ms | median {statistics.median(figures) * 1000:.0f} ms, "
         f"spread {min(figures) * 1000:.0f}-{max(figures) * 1000:.0f} ms"
     )
@@ -120,7 +123,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--refill", action="store_true", help="Fill again even if the count matches.")
+    parser.add_argument(
+        "--refill", action="store_true", help="Fill again even if the count matches."
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (see the docstring).")
@@ -136,8 +141,10 @@ def main() -> None:
     started = time.perf_counter()
     data = dashboard_data(args.days)
     cold = time.perf_counter() - started
-    print(f"first call, empty rollup (counts every day live, then stores the settled ones): "
-          f"{cold * 1000:.0f} ms")
+    print(
+        f"first call, empty rollup (counts every day live, then stores the settled ones): "
+        f"{cold * 1000:.0f} ms"
+    )
     print(
         f"{args.days} days: {sum(sum(v) for v in data.texts.values()):,} texts in the window, "
         f"{data.latency.sent:,} sent (median {data.latency.median}, p95 {data.latency.p95}), "

@@ -100,10 +100,11 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
         """When the longest-waiting due text became due: its retry or send time, else its
         creation. One pass over the queued rows of the ``(status, next_attempt_at)`` index
         (a plain MIN(created_at) would walk the creation index from the oldest text)."""
-        return self.filter(
+        at: datetime | None = self.filter(
             models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now()),
             status=Status.QUEUED,
         ).aggregate(at=models.Min(Coalesce("next_attempt_at", "created_at")))["at"]
+        return at
 
 
 class OutboundMessage(models.Model):
