@@ -41,22 +41,26 @@ def fill(n: int) -> None:
     """``n`` texts over the last ten days in every status, plus webhook events and suppressions."""
     now = timezone.now()
     statuses = itertools.cycle(list(Status))
-    rows = []
+    rows, created = [], []
     for i in range(n):
         status = next(statuses)
-        created = now - timedelta(days=i % 10, minutes=i % 50)
+        created.append(now - timedelta(days=i % 10, minutes=i % 50))
         rows.append(
             OutboundMessage(
                 to=f"+1201555{i % 10000:04d}",
                 body="x",
                 status=status,
-                created_at=created,
-                sent_at=created + timedelta(seconds=1 + i % 7) if status == Status.SENT else None,
                 last_error=ERRORS[i % len(ERRORS)] if status != Status.SENT else "",
             )
         )
     OutboundMessage.objects.bulk_create(rows)
-    _set_created(rows)  # auto_now_add overrode created_at on insert: put the days back
+    # auto_now_add stamped every row "now": put the days (and send times) in afterwards.
+    stored = list(OutboundMessage.objects.order_by("pk"))
+    for i, (message, at) in enumerate(zip(stored, created, strict=True)):
+        message.created_at = at
+        if message.status == Status.SENT:
+            message.sent_at = at + timedelta(seconds=1 + i % 7)
+    OutboundMessage.objects.bulk_update(stored, ["created_at", "sent_at"], batch_size=500)
     WebhookEvent.objects.bulk_create(
         WebhookEvent(
             dedup_key=f"k{i}",
@@ -69,13 +73,6 @@ def fill(n: int) -> None:
     Suppression.objects.bulk_create(
         Suppression(number=f"+1201666{i:04d}", reason="opted_out") for i in range(max(n // 20, 1))
     )
-
-
-def _set_created(rows: list[OutboundMessage]) -> None:
-    stored = list(OutboundMessage.objects.order_by("pk"))
-    for message, row in zip(stored, rows, strict=True):
-        message.created_at = row.created_at
-    OutboundMessage.objects.bulk_update(stored, ["created_at"], batch_size=500)
 
 
 @pytest.fixture
@@ -151,6 +148,7 @@ def test_recent_days_are_never_rolled_up():
 def test_figures_match_the_rows():
     fill(70)
     data = dashboard_data(30)
+    assert sum(1 for i in range(30) if any(c[i] for c in data.texts.values())) == 10
     per_status = {status: sum(counts) for status, counts in data.texts.items()}
     for status in Status:
         assert per_status[status.value] == OutboundMessage.objects.filter(status=status).count()

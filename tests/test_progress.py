@@ -103,3 +103,22 @@ def test_max_messages_caps_the_total(monkeypatch):
 )
 def test_progress_bar(done, total, rate, expected):
     assert progress_bar(done, total, rate) == expected
+
+
+def test_metrics_port_serves_the_workers_counters(monkeypatch):
+    import socket
+    import urllib.request
+
+    queue(2)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    read_end, write_end = os.pipe()
+    pipe = open(write_end, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        drain(pipe, monkeypatch, "--metrics-port", str(port))
+    finally:
+        pipe.close()
+        os.close(read_end)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+    assert 'attentive_messages_total{kind="text",outcome="sent"}' in body
