@@ -14,6 +14,7 @@ class AttentiveConfig(AppConfig):
         install_log_filter()
         self._connect_delivery()
         self._connect_order_events()
+        self._register_metrics()
 
     def _connect_delivery(self) -> None:
         # The outbox asks for delivery through a signal; the runtime that sends answers it.
@@ -33,3 +34,10 @@ class AttentiveConfig(AppConfig):
         pre_save.connect(rendering.forget_renamed_template, MessageTemplate, dispatch_uid=uid)
         post_save.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)
         post_delete.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)
+
+    def _register_metrics(self) -> None:
+        # Prometheus collectors, when the optional extra is installed (pip install ...[metrics]).
+        from importlib.util import find_spec
+
+        if find_spec("prometheus_client") is not None:
+            from . import metrics  # noqa: F401 - importing registers the collectors

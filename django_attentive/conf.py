@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
         "FORM_RATE": "5/minute",
     },
     "CLIENT_USER_ID": None,
+    "METRICS_TOKEN": "",
 }
 
 #: How every message about the token setting begins.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,8 @@ __all__ = [
     "SCREENED_KINDS",
     "Campaign",
     "CampaignState",
+    "DailyTextCount",
+    "Dashboard",
     "Hold",
     "Kind",
     "MessageTemplate",
@@ -228,6 +231,28 @@ class OutboundMessageQuerySet(models.QuerySet["OutboundMessage"]):
             setattr(message, name, value)
         return bool(moved)
 
+    def counts_by_status(self, statuses: Iterable[str]) -> dict[str, int]:
+        """Rows per status among ``statuses`` (each present, 0 if none): one GROUP BY that the
+        ``(status, next_attempt_at)`` index answers."""
+        wanted = [str(status) for status in statuses]
+        rows = (
+            self.filter(status__in=wanted)
+            .order_by()
+            .values_list("status")
+            .annotate(n=models.Count("pk"))
+        )
+        return dict.fromkeys(wanted, 0) | {status: n for status, n in rows}
+
+    def oldest_due_at(self) -> datetime | None:
+        """When the longest-waiting due text became due: its retry or send time, else its
+        creation. One pass over the queued rows of the ``(status, next_attempt_at)`` index
+        (a plain MIN(created_at) would walk the creation index from the oldest text)."""
+        at: datetime | None = self.filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=timezone.now()),
+            status=Status.QUEUED,
+        ).aggregate(at=models.Min(Coalesce("next_attempt_at", "created_at")))["at"]
+        return at
+
 
 class OutboundMessage(models.Model):
     to = models.CharField(_("to"), max_length=20, help_text=_("E.164, e.g. +12015550123"))
@@ -361,6 +386,43 @@ class OutboundMessage(models.Model):
             payload=dict(self.payload or {}),
             campaign=self.campaign.name if self.campaign_id and self.campaign else "",
         )
+
+
+class Dashboard(OutboundMessage):
+    """The admin's dashboard: no table of its own, an entry in the app's admin index."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboard")
+
+
+class DailyTextCount(models.Model):
+    """Texts created on one settled day, per status: the dashboard's rollup of the past.
+
+    A day is written once no text created on it can change any more (none is queued or
+    sending, and it ended two days ago), so concurrent writers can only write the same
+    numbers. A row with an empty ``status`` marks a day as rolled up. Counts are kept when
+    ``attentive_purge`` deletes the texts themselves.
+    """
+
+    day = models.DateField(_("day"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily text count")
+        verbose_name_plural = _("daily text counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "time_zone", "status"], name="attentive_daily_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.status or 'rolled up'}: {self.count}"
 
 
 class SendAttempt(models.Model):

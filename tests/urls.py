@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("attentive/", include("django_attentive.urls")),
+    path("attentive/metrics/", include("django_attentive.metrics.urls")),
     path("fake-attentive/", include("django_attentive.fake.urls")),
 ]

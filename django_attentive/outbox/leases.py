@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import conf, retry
+from .. import conf, instruments, retry
 from ..backends import build_payload, get_backend
 from ..backends.base import Payload
 from ..exceptions import AmbiguousError, ConfigurationError
@@ -141,6 +141,13 @@ def recover_expired() -> int:
     for pk in expired.values_list("pk", flat=True):
         if (message := _recover_one(pk, cutoff)) is not None:
             recovered += 1
+            instruments.attempts_recorded(
+                [
+                    instruments.RecordedAttempt(
+                        message.kind, message.endpoint, Outcome.WORKER_LOST, None, 0, False
+                    )
+                ]
+            )
             if message.status == Status.UNCONFIRMED:
                 notify_failed(message, AmbiguousError(message.last_error))
     return recovered

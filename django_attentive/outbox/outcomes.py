@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .. import retry, signals
+from .. import instruments, retry, signals
 from ..backends.base import Payload, SendResult
 from ..exceptions import ConfigurationError
 from ..models import Hold, OutboundMessage, Outcome, SendAttempt, Status
@@ -66,6 +66,7 @@ def record(reports: Sequence[SendReport]) -> list[Delivery]:
         for report in unsent:
             _hold_for_token(report.message, str(report.outcome))
     # Committed: from here on nothing may raise, or a caller would record these twice.
+    instruments.attempts_recorded([_observed(report, decision) for report, decision in pairs])
     deliveries = {id(report): Delivery(report.message, "") for report in unsent}
     for report, decision in pairs:
         if report.message.pk not in late:
@@ -110,6 +111,17 @@ def _decide(report: SendReport) -> retry.Decision:
     if is_recipient_refusal(report.outcome):
         note = f"{note}; added to the suppression list"
     return replace(decision, error=note)
+
+
+def _observed(report: SendReport, decision: retry.Decision) -> instruments.RecordedAttempt:
+    return instruments.RecordedAttempt(
+        kind=report.message.kind,
+        endpoint=report.message.endpoint,
+        outcome=decision.outcome,
+        status_code=getattr(report.outcome, "status_code", None),
+        duration_ms=report.duration_ms,
+        made_request=bool(report.payload),
+    )
 
 
 def _attempt_row(report: SendReport, decision: retry.Decision) -> SendAttempt:

@@ -30,6 +30,7 @@ from ..outbox.outcomes import SendReport
 from . import db_retry
 from .circuit import AuthCircuit
 from .db_retry import retry_locked
+from .progress import progress_bar
 from .ratelimit import TokenBucket
 from .transmit import transmit
 
@@ -101,6 +102,7 @@ class Worker:
         self._reports: queue.Queue[SendReport | None] = queue.Queue(self.concurrency * 8)
         self._last_recovery = 0.0
         self._last_progress = 0.0
+        self._total: int | None = None  # what a drain (no --loop) set out to send: the bar's end
         self._gave_up: db_retry.DatabaseStillLocked | None = None
 
     def stop(self, *_: object) -> None:
@@ -124,6 +126,8 @@ class Worker:
         inflight: set[Future[str]] = set()
         leased: deque[OutboundMessage] = deque()
         chunk = max(1, self.concurrency // 4)
+        if self.progress is not None and not self.loop:
+            self._total = _due_total(self.max_messages)
         # A (re)started worker may carry a fixed token: what the old one refused goes now.
         retry_locked(outcomes.release_holds, what="release held texts")
         writer = threading.Thread(target=self._write_reports, name="attentive-writer")
@@ -315,8 +319,17 @@ class Worker:
             return
         self._last_progress = now
         end = "\n" if final else ""
-        self.progress.write(f"\r{self.tally.line()}  queued {_queued_count()}\x1b[K{end}")
+        if self._total is not None:
+            line = progress_bar(self.tally.attempted, self._total, self.tally.rate())
+        else:
+            line = f"{self.tally.line()}  queued {_queued_count()}"
+        self.progress.write(f"\r{line}\x1b[K{end}")
         self.progress.flush()
+
+
+def _due_total(max_messages: int | None) -> int:
+    due = OutboundMessage.objects.due().count()
+    return due if max_messages is None else min(due, max_messages)
 
 
 def _queued_count() -> int:

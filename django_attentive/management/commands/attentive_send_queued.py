@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...sending.worker import Worker, progress_stream
 
@@ -36,6 +36,13 @@ class Command(BaseCommand):
             default=None,
             help="Show the progress line even when not on a terminal.",
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=None,
+            help="Serve this worker's Prometheus metrics on http://0.0.0.0:PORT/ "
+            "(needs django-attentive[metrics]).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # argparse hands back untyped values; each is pinned to its add_argument type here.
@@ -43,6 +50,8 @@ class Command(BaseCommand):
         show_progress: bool | None = options["progress"]
         if int(options["verbosity"]) >= 2:
             logging.getLogger("django_attentive").setLevel(logging.INFO)
+        if options["metrics_port"] is not None:
+            _serve_metrics(int(options["metrics_port"]))
         worker = Worker(
             concurrency=int(options["concurrency"]),
             batch_size=int(options["batch_size"]),
@@ -54,3 +63,15 @@ class Command(BaseCommand):
         worker.install_signal_handlers()
         tally = worker.run()
         self.stdout.write(f"attentive_send_queued: {tally.line()}")
+
+
+def _serve_metrics(port: int) -> None:
+    try:
+        from prometheus_client import start_http_server
+
+        from ... import metrics  # noqa: F401 - registers the collectors
+    except ImportError as exc:
+        raise CommandError(
+            "--metrics-port needs prometheus-client: pip install django-attentive[metrics]"
+        ) from exc
+    start_http_server(port)
