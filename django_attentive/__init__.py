@@ -24,24 +24,36 @@ _EXPORTS = {
     "suppress": "outbox.suppressions",
     "lift_suppression": "outbox.suppressions",
     "purge": "outbox.retention",
+    "product_viewed": "outbox.commerce",
+    "added_to_cart": "outbox.commerce",
+    "purchased": "outbox.commerce",
+    "identify": "outbox.identity",
+    "set_attributes": "outbox.identity",
     "Purged": "outbox.retention",
 }
 __all__ = [
     "Purged",
     "Resends",
+    "added_to_cart",
     "cancel",
+    "identify",
     "lift_suppression",
+    "product_viewed",
+    "purchased",
     "purge",
     "resend",
     "resend_many",
     "send_bulk",
     "send_custom_event",
     "send_message",
+    "set_attributes",
     "suppress",
 ]
 
 if TYPE_CHECKING:
     from .outbox.bulk import send_bulk
+    from .outbox.commerce import added_to_cart, product_viewed, purchased
+    from .outbox.identity import identify, set_attributes
     from .outbox.intake import (
         Resends,
         cancel,

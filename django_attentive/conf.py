@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "ORDER_CONTEXT": None,
     "WEBHOOK_SECRET": "",
     "WEBHOOK_MAX_AGE": 86400,
+    "COMMERCE_EVENTS": False,
+    "COMMERCE_ITEM": None,
+    "CLIENT_USER_ID": None,
+    "IDENTIFY_ON_LOGIN": False,
 }
 
 #: How every message about the token setting begins.
@@ -153,3 +157,13 @@ def webhook_secret() -> str:
 def webhook_max_age() -> float:
     """Seconds after which a webhook event is too old to lift a suppression."""
     return float(get("WEBHOOK_MAX_AGE"))
+
+
+def commerce_events() -> bool:
+    """Whether orders (and the Oscar adapter's views and cart additions) send commerce events."""
+    return bool(get("COMMERCE_EVENTS"))
+
+
+def identify_on_login() -> bool:
+    """Whether a customer's login tells Attentive their clientUserId (``identify``)."""
+    return bool(get("IDENTIFY_ON_LOGIN"))

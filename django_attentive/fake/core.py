@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 
+from . import commerce
+
 MESSAGES_PATH = "/v1/messages"
 TEXT_SEND_PATH = "/v1/text/send"
 CUSTOM_EVENTS_PATH = "/v1/events/custom"
@@ -604,7 +606,12 @@ def _accepted(payload: dict[str, Any]) -> FakeResponse:
     return FakeResponse(202)
 
 
+def _ok(payload: dict[str, Any]) -> FakeResponse:
+    return FakeResponse(200)
+
+
 SUBSCRIPTION_TYPES = frozenset({TRANSACTIONAL, "MARKETING"})
+ECOMMERCE = commerce.ECOMMERCE_PATHS
 ENDPOINTS: dict[str, Endpoint] = {
     MESSAGES_PATH: Endpoint(MESSAGES_PATH, _check_message, error_response, _echo_message),
     TEXT_SEND_PATH: Endpoint(
@@ -612,6 +619,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     CUSTOM_EVENTS_PATH: Endpoint(
         CUSTOM_EVENTS_PATH, _check_event, current_error_response, _accepted
+    ),
+    **{p: Endpoint(p, commerce.check_ecommerce, current_error_response, _ok) for p in ECOMMERCE},
+    commerce.IDENTIFY_PATH: Endpoint(
+        commerce.IDENTIFY_PATH, commerce.check_identify, current_error_response, _accepted
+    ),
+    commerce.ATTRIBUTES_PATH: Endpoint(
+        commerce.ATTRIBUTES_PATH, commerce.check_attributes, current_error_response, _ok
     ),
 }
 

@@ -14,6 +14,24 @@ urlpatterns = [
     re_path(r"^v1/messages/?$", views.endpoint, {"route": "/v1/messages"}, name="messages"),
     re_path(r"^v1/text/send/?$", views.endpoint, {"route": "/v1/text/send"}, name="text_send"),
     re_path(r"^v1/events/custom/?$", views.endpoint, {"route": "/v1/events/custom"}, name="events"),
+    re_path(
+        r"^v1/events/ecommerce/(?P<rest>product-view|add-to-cart|purchase)/?$",
+        views.endpoint,
+        {"route": "/v1/events/ecommerce/"},
+        name="ecommerce",
+    ),
+    re_path(
+        r"^v1/identity-resolution/user-identifiers/?$",
+        views.endpoint,
+        {"route": "/v1/identity-resolution/user-identifiers"},
+        name="identify",
+    ),
+    re_path(
+        r"^v1/attributes/custom/?$",
+        views.endpoint,
+        {"route": "/v1/attributes/custom"},
+        name="attributes",
+    ),
     path("_fake/<path:rest>", views.endpoint, {"route": "/_fake/"}, name="control"),
     path("inbox/", views.inbox, name="inbox"),
 ]
