@@ -14,6 +14,7 @@ class AttentiveConfig(AppConfig):
         install_log_filter()
         self._connect_delivery()
         self._connect_order_events()
+        self._connect_logins()
 
     def _connect_delivery(self) -> None:
         # The outbox asks for delivery through a signal; the runtime that sends answers it.
@@ -33,3 +34,9 @@ class AttentiveConfig(AppConfig):
         pre_save.connect(rendering.forget_renamed_template, MessageTemplate, dispatch_uid=uid)
         post_save.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)
         post_delete.connect(rendering.forget_template, MessageTemplate, dispatch_uid=uid)
+
+    def _connect_logins(self) -> None:
+        # Connected always; each receiver reads IDENTIFY_ON_LOGIN when it runs.
+        from . import logins
+
+        logins.connect()

@@ -147,3 +147,25 @@ def test_a_product_page_costs_one_insert_and_no_http_call(
         Source.CODE,
         {"email": "ada@example.com"},
     )
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_commerce_events_as_events_filterable_by_kind(admin_client):
+    from django_attentive import identify, send_message
+
+    purchased([MUG, TEE, MUG], email="ada@example.com")
+    send_message("+12015550123", "Your order shipped")
+    identify(_staff(), email="ada@example.com")
+    url = "/admin/django_attentive/outboundmessage/"
+    events = admin_client.get(url, {"kind__exact": Kind.COMMERCE}).content.decode()
+    assert "Commerce event: purchase (3 items)" in events
+    assert "Your order shipped" not in events
+    everything = admin_client.get(url).content.decode()
+    assert "Your order shipped" in everything
+    assert "Identity: clientUserId" in everything
+
+
+def _staff():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="admin")
