@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import cancel, resend, resend_many
-from ..exceptions import AttentiveError, InvalidMessage
 from ..commerce_items import describe
+from ..exceptions import AttentiveError, InvalidMessage
 from ..health import latest_refusal
 from ..models import FINAL_STATUSES, Kind, OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
