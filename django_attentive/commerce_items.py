@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NotRequired, TypedDict
+from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.module_loading import import_string
 
 from . import conf
@@ -38,7 +37,6 @@ ITEM_FIELDS = frozenset(
     {"productId", "productVariantId", "price", "currency", "quantity", *TEXT_FIELDS}
 )
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_URL = URLValidator(schemes=["http", "https"])
 
 Number = int | float
 
@@ -151,15 +149,18 @@ def clean_item(item: Mapping[str, object]) -> Item:
         if value in (None, ""):
             continue
         text = str(value).strip()[:MAX_TEXT_LENGTH]
-        if name in URL_FIELDS:
-            try:
-                _URL(text)
-            except ValidationError:
-                raise ValueError(f"{name}: {text!r} is not an http(s) URL.") from None
+        if name in URL_FIELDS and not _is_web_url(text):
+            raise ValueError(f"{name}: {text!r} is not an http(s) URL.")
         clean[name] = text  # type: ignore[literal-required]
     if item.get("quantity") is not None:
         clean["quantity"] = _quantity(item["quantity"])
     return clean
+
+
+def _is_web_url(text: str) -> bool:
+    """An absolute http(s) URL with a host (any host: a shop's staging server counts)."""
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
 
 
 def _required(item: Mapping[str, object], name: str) -> object:
