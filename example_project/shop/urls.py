@@ -7,4 +7,6 @@ app_name = "shop"
 urlpatterns = [
     path("", views.checkout, name="checkout"),
     path("thanks/<str:number>/", views.thanks, name="thanks"),
+    path("products/<str:key>/", views.product, name="product"),
+    path("products/<str:key>/add/", views.add_to_cart, name="add_to_cart"),
 ]
