@@ -226,7 +226,7 @@ def commerce_payload(
     phone: object = None,
     email: object = None,
     user: UserLike | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: object = None,
 ) -> CommercePayload:
     """The event's body, checked whole: one InvalidMessage lists every problem by argument
     (``items``, ``phone``, ``email``, ``user``, ``occurred_at``)."""
@@ -245,7 +245,8 @@ def commerce_payload(
         errors["occurred_at"] = ["Give a datetime (the moment the customer did it)."]
     if errors:
         raise InvalidMessage(errors)
-    return {"items": clean_list, "user": person, "occurredAt": rfc3339(occurred_at)}
+    moment = occurred_at if isinstance(occurred_at, datetime) else None
+    return {"items": clean_list, "user": person, "occurredAt": rfc3339(moment)}
 
 
 def describe(payload: Mapping[str, object], path: str) -> str:

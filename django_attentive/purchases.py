@@ -124,7 +124,7 @@ def post_purchase(order: models.Model, phone: str) -> OutboundMessage | None:
             order=order,
             phone=_usable_phone(phone) or None,
             email=_first(order, EMAIL_PATHS),
-            user=user,  # type: ignore[arg-type]  # any model with a pk
+            user=user,
             occurred_at=_moment(order) or timezone.now(),
             source=Source.ORDER,
         )
