@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate-limit", type=float, default=150.0)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.05, help="the fake's added latency")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
