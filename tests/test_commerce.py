@@ -169,3 +169,16 @@ def _staff():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="admin")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_real_task_queue_the_event_is_handed_to_it_not_sent_inline(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    row = product_viewed([MUG], email="ada@example.com")
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path.endswith("deliver_messages")
+    assert task.args_kwargs["args"] == [[row.pk]]
+    assert OutboundMessage.objects.get(pk=row.pk).status == Status.QUEUED
+    assert locmem.requests == []
