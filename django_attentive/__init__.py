@@ -30,15 +30,24 @@ _EXPORTS = {
     "subscribe": "outbox.subscribers",
     "unsubscribe": "outbox.subscribers",
     "record_consent": "outbox.consents",
+    "product_viewed": "outbox.commerce",
+    "added_to_cart": "outbox.commerce",
+    "purchased": "outbox.commerce",
+    "identify": "outbox.identity",
+    "set_attributes": "outbox.identity",
     "Purged": "outbox.retention",
 }
 __all__ = [
     "Purged",
     "Resends",
+    "added_to_cart",
     "cancel",
     "cancel_campaign",
+    "identify",
     "lift_suppression",
     "pause_campaign",
+    "product_viewed",
+    "purchased",
     "purge",
     "record_consent",
     "resend",
@@ -47,6 +56,7 @@ __all__ = [
     "send_bulk",
     "send_custom_event",
     "send_message",
+    "set_attributes",
     "subscribe",
     "suppress",
     "unsubscribe",
@@ -55,7 +65,9 @@ __all__ = [
 if TYPE_CHECKING:
     from .outbox.bulk import send_bulk
     from .outbox.campaigns import cancel_campaign, pause_campaign, resume_campaign
+    from .outbox.commerce import added_to_cart, product_viewed, purchased
     from .outbox.consents import record_consent
+    from .outbox.identity import identify, set_attributes
     from .outbox.intake import (
         Resends,
         cancel,

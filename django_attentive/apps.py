@@ -15,6 +15,7 @@ class AttentiveConfig(AppConfig):
         self._connect_delivery()
         self._connect_order_events()
         self._register_metrics()
+        self._connect_logins()
 
     def _connect_delivery(self) -> None:
         # The outbox asks for delivery through a signal; the runtime that sends answers it.
@@ -41,3 +42,9 @@ class AttentiveConfig(AppConfig):
 
         if find_spec("prometheus_client") is not None:
             from . import metrics  # noqa: F401 - importing registers the collectors
+
+    def _connect_logins(self) -> None:
+        # Connected always; each receiver reads IDENTIFY_ON_LOGIN when it runs.
+        from . import logins
+
+        logins.connect()

@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     },
     "CLIENT_USER_ID": None,
     "METRICS_TOKEN": "",
+    "COMMERCE_EVENTS": False,
+    "COMMERCE_ITEM": None,
+    "IDENTIFY_ON_LOGIN": False,
 }
 
 #: How every message about the token setting begins.
@@ -200,6 +203,11 @@ def sign_up_source_id(subscription_type: str) -> str:
     return str(consent()["SIGN_UP_SOURCE_IDS"].get(subscription_type) or "").strip()
 
 
-def client_user_id() -> str | None:
-    """Dotted path to a function user -> clientUserId; None: ``str(user.pk)``."""
-    return get("CLIENT_USER_ID") or None
+def commerce_events() -> bool:
+    """Whether orders (and the Oscar adapter's views and cart additions) send commerce events."""
+    return bool(get("COMMERCE_EVENTS"))
+
+
+def identify_on_login() -> bool:
+    """Whether a customer's login tells Attentive their clientUserId (``identify``)."""
+    return bool(get("IDENTIFY_ON_LOGIN"))

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_init, post_save, pre_save
 from django.utils.module_loading import import_string
 
-from . import conf, custom_events, send_custom_event, send_message
+from . import conf, custom_events, purchases, send_custom_event, send_message
 from .exceptions import InvalidMessage
 from .keys import fitting
 from .models import Kind, Source
@@ -36,7 +36,9 @@ DEFAULT_PHONE_PATHS = (
     "billing_address.phone_number",
 )
 PhoneFinder = Callable[[models.Model], object]
-FAILED_SUFFIX = ":failed"  # a failure record's key: the event's own key stays free for a retry
+FAILED_SUFFIX = ":failed"
+#: The order event that also posts a purchase event when COMMERCE_EVENTS is on.
+PURCHASE_EVENT = "placed"  # a failure record's key: the event's own key stays free for a retry
 
 
 class _Origin(TypedDict):
@@ -126,6 +128,7 @@ def text_customer(
     """Receive ``order_event``: render the event's template and queue the text.
 
     Never raises into the shop's code: a problem is logged and kept as a ``failed`` message.
+    With COMMERCE_EVENTS on, ``placed`` also queues the order's purchase event.
     """
     try:
         _text_customer(order, str(event), phone)
@@ -133,6 +136,17 @@ def text_customer(
         logger.exception(
             "Order event %r for %s could not be recorded", event, order._meta.label_lower
         )
+    if event == PURCHASE_EVENT and conf.commerce_events():
+        # After commit: an order is saved (and "placed") before its lines are.
+        to = _as_text(phone) if phone else find_phone(order)
+        transaction.on_commit(functools.partial(_post_purchase, order, to), robust=True)
+
+
+def _post_purchase(order: models.Model, phone: str) -> None:
+    try:
+        purchases.post_purchase(order, phone)
+    except Exception:
+        logger.exception("The purchase event for %s could not be queued", order._meta.label_lower)
 
 
 def _text_customer(order: models.Model, event: str, phone: object) -> None:

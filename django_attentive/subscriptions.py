@@ -9,16 +9,16 @@ reference) and ``UnsubscribeSubscriptionsRequestDto`` (``user``, ``subscriptions
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.module_loading import import_string
 
 from . import conf
 from .disclosure import SUBSCRIPTION_TYPES, check_type
 from .exceptions import InvalidMessage
+from .identities import client_user_id
 from .validation import normalize_phone
 
 #: Every type Attentive's SubscriptionDto names (an unsubscribe may name any of them).
@@ -109,15 +109,6 @@ def user_fields(
     return number, user
 
 
-def client_user_id(user: object) -> str:
-    """The user's ``clientUserId``: ATTENTIVE["CLIENT_USER_ID"]'s function, else str(pk)."""
-    path = conf.client_user_id()
-    if path:
-        function: Callable[[object], object] = import_string(path)
-        return str(function(user))
-    return str(getattr(user, "pk", ""))
-
-
 def subscribe_payload(
     phone: object = None,
     *,
@@ -160,8 +151,8 @@ def subscribe_payload(
         payload["signUpSourceId"] = str(source)
     else:
         payload["subscriptionType"] = kind
-    if user is not None:
-        payload["externalIdentifiers"] = {"clientUserId": client_user_id(user)}
+    if user is not None and (user_id := client_user_id(user)):  # type: ignore[arg-type]
+        payload["externalIdentifiers"] = {"clientUserId": user_id}
     if clean_locale is not None:
         payload["locale"] = clean_locale
     return number, payload

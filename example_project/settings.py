@@ -103,6 +103,10 @@ ATTENTIVE = {
     "BACKEND": env("ATTENTIVE_BACKEND", default=_DEFAULT_BACKEND),
     "ORDER_EVENTS_AS": env("ATTENTIVE_ORDER_EVENTS_AS", default="text"),
     "BRAND_PREFIX": env("ATTENTIVE_BRAND_PREFIX", default=""),
+    # Product views, cart additions and purchases for Attentive's journeys (docs/commerce.md).
+    "COMMERCE_EVENTS": env.bool("ATTENTIVE_COMMERCE_EVENTS", default=True),
+    "COMMERCE_ITEM": "example_project.shop.commerce.order_item",
+    "IDENTIFY_ON_LOGIN": env.bool("ATTENTIVE_IDENTIFY_ON_LOGIN", default=False),
     # Marketing texts wait out 21:00-08:00 in the recipient's zone. Against the fake the demo
     # texts at any hour (ATTENTIVE_QUIET_HOURS=on to see the hold); with a real token it holds.
     "QUIET_HOURS": (

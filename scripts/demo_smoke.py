@@ -383,6 +383,14 @@ def check_newcomer_flow(demo: Demo, login: Login, workdir: Path) -> None:
         wait_for_text(page, "the confirmation text in the inbox", inbox, "tbody tr", placed)
         say(f"the inbox shows the confirmation: {placed!r}...")
 
+        # The returning customer browses and adds to the cart: Attentive's eCommerce events.
+        page.goto(f"{base}/shop/products/mug/")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/shop/\?item=mug$"))
+        for event in ("purchase", "product-view", "add-to-cart"):
+            wait_for_text(page, f"the {event} event in the inbox", inbox, "tbody tr", f"“{event}”")
+        say("the worker posted the purchase, product view and add-to-cart events to the inbox")
+
         page.goto(f"{base}/admin/shop/order/")
         row = page.locator("#result_list tr", has_text=customer)
         row.locator("input.action-select").check()

@@ -64,3 +64,14 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Complete": (),
     "Cancelled": (),
 }
+
+# Oscar's storefront, for the tests that browse it (product page, basket): its URLs, the
+# basket middleware (which sets request.strategy) and its template context processors.
+ROOT_URLCONF = "tests.oscar_urls"
+MIDDLEWARE = [*MIDDLEWARE, "oscar.apps.basket.middleware.BasketMiddleware"]  # noqa: F405
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [  # noqa: F405
+    "oscar.apps.search.context_processors.search_form",
+    "oscar.apps.checkout.context_processors.checkout",
+    "oscar.apps.communication.notifications.context_processors.notifications",
+    "oscar.core.context_processors.metadata",
+]

@@ -378,6 +378,8 @@ def test_list_filters_by_created_range(api):
     [
         ({"status": "delivered"}, "status"),
         ({"status": ","}, "status"),
+        ({"status": ""}, "status"),  # present but empty: not a status
+        ({"to": ""}, "to"),
         ({"status": "0"}, "status"),
         ({"status": "queued,"}, "status"),
         ({"status": "queued, sent"}, "status"),  # as the schema says: names and commas only

@@ -48,7 +48,7 @@ def test_dashboard_draws_charts_and_tables_in_both_themes(
         assert page.locator("#texts-per-day svg rect").count() > 20
         assert page.locator("#audience-per-day svg polyline").count() == 3
         assert page.locator("#failure-reasons svg rect").count() >= 2
-        assert page.locator("#campaign-click-through").count() == 0
+        assert page.locator("#campaign-click-through").count() == 1
         first_row = page.locator("#texts-per-day tbody tr").first.inner_text()
         assert re.search(r"\d", first_row)
         assert page.inner_text("#queue-depth .value").strip().isdigit()

@@ -214,3 +214,63 @@ def test_unticked_boxes_at_oscars_checkout_record_nothing(consent_settings, rf):
     assert form.is_valid(), form.errors
     assert record_checkout_consents(rf.post("/"), form) == []
     assert not Consent.objects.exists()
+
+
+# ---------------------------------------------------------------- COMMERCE_EVENTS
+
+
+def test_a_product_page_a_basket_add_and_an_order_reach_the_fake_as_three_events(
+    fake, client, attentive
+):
+    from django.contrib.auth import get_user_model
+
+    from django_attentive.commerce_items import PATHS
+    from django_attentive.sending.worker import Worker
+    from tests.attentive_schemas import validate
+
+    attentive(COMMERCE_EVENTS=True)
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    client.force_login(user)
+    parent = factories.ProductFactory(structure="parent", stockrecords=[])
+    child = factories.create_product(
+        parent=parent, title="Mug, blue", price=Decimal("12.50"), num_in_stock=5
+    )
+    page = client.get(child.get_absolute_url())
+    assert page.status_code == 200
+    added = client.post(f"/basket/add/{child.pk}/", {"quantity": 2})
+    assert added.status_code == 302
+    order = place_order(user=user)
+    # The text went out on commit; the three events wait for the worker (never sent inline).
+    assert Worker(concurrency=1).run().counts["sent"] == 3
+
+    [view] = fake.records(PATHS["product-view"])
+    [cart] = fake.records(PATHS["add-to-cart"])
+    [purchase] = fake.records(PATHS["purchase"])
+    for path, event in [(PATHS["product-view"], view), (PATHS["add-to-cart"], cart)]:
+        body = {k: event[k] for k in ("items", "user", "occurredAt")}
+        validate(path, body)
+    assert view["items"][0]["productId"] == str(parent.pk)
+    assert view["items"][0]["productVariantId"] == str(child.pk)
+    assert view["items"][0]["price"] == [{"value": 12.5, "currency": "GBP"}]
+    assert view["items"][0]["productUrl"].endswith(child.get_absolute_url())
+    assert cart["items"][0]["quantity"] == 2
+    assert view["user"] == {
+        "email": "ada@example.com",
+        "externalIdentifiers": {"clientUserId": str(user.pk)},
+    }
+    assert purchase["items"][0]["quantity"] == 2
+    assert purchase["items"][0]["price"] == [{"value": 12.5, "currency": "GBP"}]
+    assert purchase["user"]["phone"] == "+12015550123"
+    assert (
+        OutboundMessage.objects.get(idempotency_key__startswith="commerce:purchase").related
+        == order
+    )
+    # the order's text went out as before
+    assert [m["body"] for m in fake.texts][-1].startswith("Hi Siobhán, order")
+
+
+def test_an_anonymous_visitor_records_nothing(client, attentive):
+    attentive(COMMERCE_EVENTS=True)
+    product = factories.create_product(price=Decimal("5.00"), num_in_stock=1)
+    assert client.get(product.get_absolute_url()).status_code == 200
+    assert not OutboundMessage.objects.exists()

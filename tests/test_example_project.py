@@ -189,6 +189,48 @@ print("RESULT:" + json.dumps({
 """
 
 
+# A returning customer browses a product and adds it to the cart after an order: the shop
+# records a product view, a cart addition and the order's purchase; the product page costs
+# one INSERT and no request to Attentive (the worker posts the events).
+COMMERCE = """
+import json
+from django.db import connection
+from django.test import Client
+from django.core.management import call_command
+from django_attentive.backends import locmem
+from django_attentive.models import OutboundMessage
+
+call_command("migrate", verbosity=0)
+buyer = Client(HTTP_HOST="127.0.0.1")
+first_view = buyer.get("/shop/products/mug/").status_code
+before = OutboundMessage.objects.filter(kind="commerce").count()
+import re
+shop = buyer.get("/shop/").content.decode()
+digests = dict(re.findall(r'name="(\\w+)"[^>]*value="([0-9a-f]{64})"', shop))
+buyer.post("/shop/", {"customer_name": "Ada", "phone": "+1 201 555 0123", "item": "tee",
+                      "order_texts": digests["order_texts"]})
+sqls = []
+def count(execute, sql, params, many, context):
+    sqls.append(sql)
+    return execute(sql, params, many, context)
+with connection.execute_wrapper(count):
+    viewed = buyer.get("/shop/products/mug/")
+added = buyer.post("/shop/products/mug/add/")
+rows = OutboundMessage.objects.filter(kind="commerce").order_by("pk")
+print("RESULT:" + json.dumps({
+    "first_view": first_view,
+    "anonymous_rows": before,
+    "viewed": viewed.status_code,
+    "inserts": [sql[:60] for sql in sqls if sql.startswith("INSERT")],
+    "queries": len(sqls),
+    "added": added.headers.get("Location", ""),
+    "events": [(r.endpoint.rsplit("/", 1)[1], r.status, r.payload["items"][0]["productId"],
+                r.payload["items"][0]["price"][0]["value"]) for r in rows],
+    "posted_inline": len(locmem.requests),
+}))
+"""
+
+
 def test_checkout_asks_for_each_consent_separately_and_texts_only_those_who_agreed(tmp_path):
     result = run_demo(
         tmp_path, CHECKOUT, ATTENTIVE_BACKEND="django_attentive.backends.locmem.LocmemBackend"
@@ -207,3 +249,25 @@ def test_checkout_asks_for_each_consent_separately_and_texts_only_those_who_agre
         ["+12015550125", "1002"],
     ]
     assert result["signup_page"] == result["terms"] == 200
+
+
+def test_the_shop_records_views_cart_additions_and_purchases_cheaply(tmp_path):
+    result = run_demo(
+        tmp_path,
+        COMMERCE,
+        DEBUG="False",
+        ATTENTIVE_BACKEND="django_attentive.backends.locmem.LocmemBackend",
+    )
+    assert (result["first_view"], result["anonymous_rows"]) == (200, 0)
+    assert result["viewed"] == 200
+    assert (
+        len(result["inserts"]) == 1 and "django_attentive_outboundmessage" in result["inserts"][0]
+    )
+    assert result["queries"] <= 2  # the session, and the event's INSERT
+    assert result["added"] == "/shop/?item=mug"
+    assert result["events"] == [
+        ["purchase", "queued", "tee", 24.5],
+        ["product-view", "queued", "mug", 12],
+        ["add-to-cart", "queued", "mug", 12],
+    ]
+    assert result["posted_inline"] == 0

@@ -22,9 +22,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import cancel, resend, resend_many
+from ..commerce_items import describe
 from ..exceptions import AttentiveError, InvalidMessage
 from ..health import latest_refusal
-from ..models import FINAL_STATUSES, OutboundMessage, SendAttempt, Status, Suppression
+from ..models import FINAL_STATUSES, Kind, OutboundMessage, SendAttempt, Status, Suppression
 from ..validation import normalize_phone
 from . import form_tokens
 from .compose import acting_user, compose_view
@@ -208,9 +209,7 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, _MessageAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj: OutboundMessage) -> str:
         if obj.is_event:  # an event has no body: say what it is
-            return (
-                f"{obj.get_kind_display()}: {truncatechars(str(obj.payload.get('type', '')), 48)}"
-            )
+            return f"{obj.get_kind_display()}: {truncatechars(_what(obj), 48)}"
         return truncatechars(obj.body, 60)
 
     @admin.display(description=_("payload"))
@@ -537,6 +536,19 @@ def _refusals(refused: list[tuple[OutboundMessage, AttentiveError]]) -> list[str
             f"Not resent, for other reasons: {_texts(rest)}. Resend one from its page to see why."
         )
     return lines
+
+
+def _what(message: OutboundMessage) -> str:
+    """A non-text row in a few words: ``purchase (3 items)``, an event's type, the attributes."""
+    payload = message.payload or {}
+    if message.kind == Kind.COMMERCE:
+        return describe(payload, message.endpoint)
+    if message.kind == Kind.IDENTITY:
+        return f"clientUserId {payload.get('clientUserId', '')}"
+    if message.kind == Kind.ATTRIBUTES:
+        properties = payload.get("properties")
+        return ", ".join(properties) if isinstance(properties, dict) else ""
+    return str(payload.get("type", ""))
 
 
 def _texts(pks: list[int]) -> str:

@@ -23,12 +23,17 @@ class MessageFilters(TypedDict, total=False):
 
 
 class MessageFilterSerializer(serializers.Serializer[None]):
+    # allow_blank: a present-but-empty parameter reaches the validators (and is refused)
+    # instead of being read as absent, which would list every message.
     status = serializers.CharField(
         required=False,
+        allow_blank=True,
         help_text=f"One status or several, comma-separated: {', '.join(Status.values)}.",
     )
     to = serializers.CharField(
-        required=False, help_text="A phone number in any format; it is matched in E.164."
+        required=False,
+        allow_blank=True,
+        help_text="A phone number in any format; it is matched in E.164.",
     )
     created_after = serializers.DateTimeField(
         required=False, help_text="Created at or after this time (ISO 8601, or a date)."

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 
+from . import commerce
 from . import subscriptions as subs
 from .webhooks import FakeWebhooks
 
@@ -621,7 +622,12 @@ def _accepted(payload: dict[str, Any]) -> FakeResponse:
     return FakeResponse(202)
 
 
+def _ok(payload: dict[str, Any]) -> FakeResponse:
+    return FakeResponse(200)
+
+
 SUBSCRIPTION_TYPES = frozenset({TRANSACTIONAL, "MARKETING"})
+ECOMMERCE = commerce.ECOMMERCE_PATHS
 ENDPOINTS: dict[str, Endpoint] = {
     MESSAGES_PATH: Endpoint(MESSAGES_PATH, _check_message, error_response, _echo_message),
     TEXT_SEND_PATH: Endpoint(
@@ -641,6 +647,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         subs.check_unsubscription,
         current_error_response,
         lambda payload: json_response(202, subs.unsubscribed_body(payload)),
+    ),
+    **{p: Endpoint(p, commerce.check_ecommerce, current_error_response, _ok) for p in ECOMMERCE},
+    commerce.IDENTIFY_PATH: Endpoint(
+        commerce.IDENTIFY_PATH, commerce.check_identify, current_error_response, _accepted
+    ),
+    commerce.ATTRIBUTES_PATH: Endpoint(
+        commerce.ATTRIBUTES_PATH, commerce.check_attributes, current_error_response, _ok
     ),
 }
 

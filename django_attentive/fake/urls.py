@@ -23,6 +23,24 @@ urlpatterns = [
         {"route": "/v1/subscriptions/unsubscribe"},
         name="unsubscribe",
     ),
+    re_path(
+        r"^v1/events/ecommerce/(?P<rest>product-view|add-to-cart|purchase)/?$",
+        views.endpoint,
+        {"route": "/v1/events/ecommerce/"},
+        name="ecommerce",
+    ),
+    re_path(
+        r"^v1/identity-resolution/user-identifiers/?$",
+        views.endpoint,
+        {"route": "/v1/identity-resolution/user-identifiers"},
+        name="identify",
+    ),
+    re_path(
+        r"^v1/attributes/custom/?$",
+        views.endpoint,
+        {"route": "/v1/attributes/custom"},
+        name="attributes",
+    ),
     path("_fake/<path:rest>", views.endpoint, {"route": "/_fake/"}, name="control"),
     path("inbox/", views.inbox, name="inbox"),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from .commerce import ATTRIBUTES_PATH, ECOMMERCE_PATHS, IDENTIFY_PATH, event_name
 from .core import FakeResponse, error_response, fake
 
 DROPPED = "Connection dropped (fake fault; a mounted fake cannot hang up, so it answers 502)"
@@ -49,7 +50,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         context.update(admin.site.each_context(request))
     context.update(
         title="Fake Attentive inbox",
-        received=list(reversed(fake.records())),
+        received=[_labelled(record) for record in reversed(fake.records())],
         settings=fake.settings,
     )
     return render(request, "django_attentive/fake/inbox.html", context)
+
+
+def _labelled(record: dict[str, object]) -> dict[str, object]:
+    """The record with ``label``: what it is, for the inbox (``purchase``, ``identify``)."""
+    endpoint = str(record.get("endpoint", ""))
+    if endpoint in ECOMMERCE_PATHS:
+        return {**record, "label": event_name(endpoint), "group": "ecommerce"}
+    if endpoint == IDENTIFY_PATH:
+        return {**record, "label": "identify", "group": "identify"}
+    if endpoint == ATTRIBUTES_PATH:
+        return {**record, "label": "custom attributes", "group": "attributes"}
+    return record

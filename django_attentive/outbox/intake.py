@@ -218,6 +218,7 @@ def record_failed(
     idempotency_key: str | None = None,
     kind: str = Kind.TEXT,
     payload: dict[str, object] | None = None,
+    endpoint: str = "",
 ) -> OutboundMessage:
     """Store a message that could not even be queued (no usable number, broken template) as
     ``failed``. Nothing is sent; the row keeps the reason so an operator sees it in the admin.
@@ -237,6 +238,7 @@ def record_failed(
         source=source,
         kind=kind,
         payload=payload or {},
+        endpoint=endpoint,
         **related_fields(related),
     )
     stored = insert_once(message)

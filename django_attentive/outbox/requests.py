@@ -31,6 +31,7 @@ def queue_request(
     related: models.Model | None = None,
     source: str = Source.CODE,
     created_by: AbstractBaseUser | None = None,
+    in_background: bool = False,
 ) -> OutboundMessage:
     """Store the request as ``queued`` and ask for its delivery once the transaction commits.
 
@@ -38,7 +39,9 @@ def queue_request(
     when there is one (the admin shows it); ``endpoint`` the path when the kind has several
     (commerce events). The same ``idempotency_key`` twice returns the first row and posts
     nothing new. Never held by the suppression list or quiet hours: only texts and custom
-    events are.
+    events are. With ``in_background`` it is never delivered inside the caller (a page
+    recording a product view): delivery goes to a queue, or waits for
+    ``attentive_send_queued`` when the task backend would run it in the caller.
     """
     check_origin(source, idempotency_key)
     message = OutboundMessage(
@@ -57,5 +60,8 @@ def queue_request(
         return stored
     label = Kind(kind).label
     logger.info("Queued %s #%s for %s", label, message.pk, mask_phone(to) if to else "-")
-    handoff.request_delivery(message.pk, None)
+    if in_background:
+        handoff.request_bulk_delivery([(message.pk, None)])
+    else:
+        handoff.request_delivery(message.pk, None)
     return message

@@ -1,5 +1,5 @@
 """Whether a message may go now: the suppression list and quiet hours, at admission and again
-right before sending."""
+right before sending; and, for commerce events, whether they are still fresh enough to matter."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from .. import quiet_hours
-from ..models import SCREENED_KINDS, CampaignState, Hold, OutboundMessage, Status, Suppression
+from ..commerce_items import stale_reason
+from ..models import (
+    SCREENED_KINDS,
+    CampaignState,
+    Hold,
+    Kind,
+    OutboundMessage,
+    Status,
+    Suppression,
+)
 from ..privacy import mask_phone
 from .lookups import rows_by
 
@@ -96,8 +105,10 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     dropped and ``next_attempt_at`` set to when the window opens; a suppressed one is final.
     This catches what send time could not: a retry falling due at night, a number suppressed
     after its text was queued, a retry of a text whose campaign was cancelled while it was
-    being sent (it becomes ``cancelled`` here).
+    being sent (it becomes ``cancelled`` here). A commerce event over 12 hours old ends
+    ``failed`` (see ``drop_stale``).
     """
+    messages = drop_stale(messages)
     if not messages:
         return []
     now = timezone.now()
@@ -121,6 +132,23 @@ def screen(messages: list[OutboundMessage]) -> list[OutboundMessage]:
     for (until, note), held in holds.items():
         _hold(held, until, note)
     return cleared
+
+
+def drop_stale(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """The messages without the commerce events too old to matter, which become ``failed``
+    with the reason and no request: Attentive would take them but start no journey."""
+    now = timezone.now()
+    fresh: list[OutboundMessage] = []
+    for message in messages:
+        reason = stale_reason(message.payload or {}, now) if message.kind == Kind.COMMERCE else ""
+        if not reason:
+            fresh.append(message)
+            continue
+        OutboundMessage.objects.settle(
+            message, Status.FAILED, next_attempt_at=None, hold=Hold.NONE, last_error=reason
+        )
+        logger.warning("Commerce event #%s is over 12 hours old; not sent", message.pk)
+    return fresh
 
 
 def mark_suppressed(message: OutboundMessage, suppression: Suppression) -> None:

@@ -9,4 +9,6 @@ urlpatterns = [
     path("thanks/<str:number>/", views.thanks, name="thanks"),
     path("terms/", views.policy, {"page": "terms"}, name="terms"),
     path("privacy/", views.policy, {"page": "privacy"}, name="privacy"),
+    path("products/<str:key>/", views.product, name="product"),
+    path("products/<str:key>/add/", views.add_to_cart, name="add_to_cart"),
 ]

@@ -1,4 +1,5 @@
-"""Oscar's order signals as ``order_event``s: the receivers the adapter connects."""
+"""Oscar's order signals as ``order_event``s, and (COMMERCE_EVENTS) its catalogue and basket
+signals as eCommerce events: the receivers the adapter connects."""
 
 from __future__ import annotations
 
@@ -40,15 +41,28 @@ def on_order_status_changed(
 
 
 def connect() -> None:
-    """Listen to Oscar's order signals (AttentiveOscarConfig.ready does this)."""
+    """Listen to Oscar's order, catalogue and basket signals (AttentiveOscarConfig.ready)."""
+    from oscar.apps.basket.signals import basket_addition
+    from oscar.apps.catalogue.signals import product_viewed
     from oscar.apps.order.signals import order_placed, order_status_changed
+    from oscar.core.loading import get_model
+
+    from ... import purchases  # needs the app registry: imported once it is ready
+    from . import commerce
 
     order_placed.connect(on_order_placed, dispatch_uid=UID)
     order_status_changed.connect(on_order_status_changed, dispatch_uid=UID)
+    product_viewed.connect(commerce.on_product_viewed, dispatch_uid=UID)
+    basket_addition.connect(commerce.on_basket_addition, dispatch_uid=UID)
+    purchases.register(get_model("order", "Order"), commerce.order_items)
 
 
 def disconnect() -> None:
+    from oscar.apps.basket.signals import basket_addition
+    from oscar.apps.catalogue.signals import product_viewed
     from oscar.apps.order.signals import order_placed, order_status_changed
 
     order_placed.disconnect(dispatch_uid=UID)
     order_status_changed.disconnect(dispatch_uid=UID)
+    product_viewed.disconnect(dispatch_uid=UID)
+    basket_addition.disconnect(dispatch_uid=UID)
