@@ -86,7 +86,8 @@ def environment_for(url: str) -> dict[str, Any]:
     origin = urlsplit(url)[:2]
     found = _environments.get(origin)
     if found is None:
-        merged = requests.Session().merge_environment_settings(url, {}, None, None, None)
+        with requests.Session() as probe:  # trust_env on: what requests would use
+            merged = probe.merge_environment_settings(url, {}, None, None, None)
         found = {"proxies": merged["proxies"], "verify": merged["verify"]}
         _environments[origin] = found
     return found
