@@ -91,8 +91,11 @@ def queue(count: int) -> None:
     OutboundMessage.objects.bulk_create(batch)
 
 
-def raw_loop(url: str, count: int, threads: int) -> float:
-    """The yardstick: a requests.Session shared by `threads` threads posting `count` payloads."""
+def raw_loop(url: str, count: int, threads: int) -> tuple[float, float]:
+    """The yardstick: a requests.Session shared by `threads` threads posting `count` payloads.
+
+    Returns (requests/s, CPU milliseconds of this process per request).
+    """
     session = requests.Session()
     session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=threads))
     payloads = [{"to": to, "body": "Your order has shipped."} for to in numbers(count)]
@@ -107,57 +110,73 @@ def raw_loop(url: str, count: int, threads: int) -> float:
                 payload = payloads.pop()
             session.post(f"{url}/v1/messages", json=payload, headers=headers, timeout=10)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     workers = [threading.Thread(target=post) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    return count / (time.perf_counter() - start)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / elapsed, cpu * 1000 / count
 
 
-def ours(url: str, count: int, concurrency: int) -> tuple[float, float]:
-    """The worker engine draining `count` queued messages: (messages/s, queries per message)."""
+def ours(url: str, count: int, concurrency: int) -> tuple[float, float, float]:
+    """The worker engine draining `count` queued messages.
+
+    Returns (messages/s, queries per message, CPU milliseconds of this process per message).
+    The worker runs in this process, so its CPU time is this process's (every thread; the
+    database server's and the fake's are not counted), as for the raw loop.
+    """
     queue(count)
     settings.ATTENTIVE = {**settings.ATTENTIVE, "BASE_URL": url}
     with QueryCounter() as counter:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         Worker(concurrency=concurrency, batch_size=100).run()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     sent = OutboundMessage.objects.filter(status=Status.SENT).count()
     assert sent == count, f"only {sent} of {count} sent"
-    return count / elapsed, counter.count / count
+    return count / elapsed, counter.count / count, cpu * 1000 / count
+
+
+def load_average() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def bench_throughput(args: argparse.Namespace) -> None:
     fake = FakeProcess(latency=0.05)
+    load = load_average()
     try:
-        raw = raw_loop(fake.url, args.messages, 16)
+        raw, raw_cpu = raw_loop(fake.url, args.messages, 16)
         fake.clear()
-        rate, queries = ours(fake.url, args.messages, 16)
+        rate, queries, cpu = ours(fake.url, args.messages, 16)
         assert fake.recorded() == args.messages
     finally:
         fake.stop()
     ceiling = 16 / 0.05
     print(f"bulk throughput, {args.messages} messages, 16 threads, fake latency 50 ms:")
+    print(f"  load average at start {load}, at end {load_average()}")
     print(
         f"  raw requests loop  {raw:8.1f} msg/s  ({raw / ceiling:.0%} of 16/0.05 = {ceiling:.0f})"
+        f"  {raw_cpu:.2f} CPU-ms/request"
     )
     print(f"  attentive_send_queued --concurrency 16  {rate:8.1f} msg/s  = {rate / raw:.2f}x raw")
+    print(f"  worker CPU per delivered message: {cpu:.2f} ms  = {cpu / raw_cpu:.2f}x raw's")
     print(f"  queries per delivered message: {queries:.2f}")
 
 
 def bench_cost(args: argparse.Namespace) -> None:
     fake = FakeProcess(latency=0)
+    load = load_average()
     try:
-        raw = raw_loop(fake.url, args.cost_messages, 1)
+        raw, raw_cpu = raw_loop(fake.url, args.cost_messages, 1)
         fake.clear()
-        rate, queries = ours(fake.url, args.cost_messages, 1)
+        rate, queries, cpu = ours(fake.url, args.cost_messages, 1)
     finally:
         fake.stop()
     print(f"per-message cost, {args.cost_messages} messages, one thread, no latency:")
-    print(f"  raw requests loop  {raw:8.1f} msg/s")
-    print(f"  attentive worker   {rate:8.1f} msg/s  = {rate / raw:.2f}x raw")
+    print(f"  load average at start {load}, at end {load_average()}")
+    print(f"  raw requests loop  {raw:8.1f} msg/s  {raw_cpu:.2f} CPU-ms/request")
+    print(f"  attentive worker   {rate:8.1f} msg/s  = {rate / raw:.2f}x raw  {cpu:.2f} CPU-ms/text")
     print(f"  queries per delivered message: {queries:.2f}  (target <= 4)")
 
 

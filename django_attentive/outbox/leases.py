@@ -70,15 +70,17 @@ def start(messages: Sequence[OutboundMessage]) -> list[OutboundMessage]:
     now = timezone.now()
     started: list[OutboundMessage] = []
     for lease, pks in by_lease(messages).items():
-        mine = OutboundMessage.objects.filter(pk__in=pks).leased_by(lease)
+        # One filter() call: the worker runs this for every few texts, and each chained
+        # filter() clones the query. A paused campaign's texts are not started.
         count = (
-            mine.filter(status=Status.QUEUED)
+            OutboundMessage.objects.filter(pk__in=pks, leased_by=lease, status=Status.QUEUED)
             .not_paused()
             .update(status=Status.SENDING, leased_at=now, updated_at=now)
         )
         if count == len(pks):
             ok = set(pks)
         else:
+            mine = OutboundMessage.objects.filter(pk__in=pks).leased_by(lease)
             ok = set(mine.filter(status=Status.SENDING, leased_at=now).values_list("pk", flat=True))
             mine.filter(status=Status.QUEUED).release_leases()
         started += [m for m in messages if m.pk in ok and m.leased_by == lease]

@@ -110,7 +110,7 @@ def _decide(report: SendReport) -> retry.Decision:
     note = storable(decision.error)
     if is_recipient_refusal(report.outcome):
         note = f"{note}; added to the suppression list"
-    return replace(decision, error=note)
+    return decision if note == decision.error else replace(decision, error=note)
 
 
 def _observed(report: SendReport, decision: retry.Decision) -> instruments.RecordedAttempt:
@@ -159,14 +159,12 @@ def _apply(pairs: list[tuple[SendReport, retry.Decision]], now: datetime) -> set
             "last_error": decision.error,
             "updated_at": now,
         }
-        updated = (
-            OutboundMessage.objects.filter(pk__in=[m.pk for m in messages], status=Status.SENDING)
-            .leased_by(lease)
-            .release_leases(
-                attempts=models.F("attempts") + step,
-                sent_at=sent_at or models.F("sent_at"),
-                **changes,
-            )
+        updated = OutboundMessage.objects.filter(
+            pk__in=[m.pk for m in messages], status=Status.SENDING, leased_by=lease
+        ).release_leases(
+            attempts=models.F("attempts") + step,
+            sent_at=sent_at or models.F("sent_at"),
+            **changes,
         )
         if updated < len(messages):
             late |= _late_records(messages, now, decision)
@@ -230,12 +228,15 @@ def _hold_for_token(message: OutboundMessage, reason: str) -> None:
 
 
 def _announce(message: OutboundMessage, decision: retry.Decision, outcome: object) -> None:
+    if decision.status == Status.SENT:
+        # Once per text sent: mask the number only when the line will be logged.
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("Sent text #%s to %s", message.pk, mask_phone(message.to))
+        notify(signals.message_sent, message)
+        return
     masked = mask_phone(message.to)
     error = mask_phones_in(decision.error)
-    if decision.status == Status.SENT:
-        logger.info("Sent text #%s to %s", message.pk, masked)
-        notify(signals.message_sent, message)
-    elif decision.outcome in HOLD_FOR:
+    if decision.outcome in HOLD_FOR:
         logger.warning("Text #%s waits for a working configuration: %s", message.pk, error)
     elif decision.status == Status.QUEUED:
         logger.warning(

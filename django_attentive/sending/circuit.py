@@ -36,7 +36,8 @@ class AuthCircuit:
     def remaining(self) -> float:
         """Seconds left in the pause for the configuration now (0 when sending may go on)."""
         with self._lock:
-            if self._fingerprint != _fingerprint():
+            # Not paused (the usual case): no need to digest the configuration at all.
+            if self._fingerprint is None or self._fingerprint != _fingerprint():
                 return 0.0
             return max(0.0, self._until - time.monotonic())
 
@@ -63,7 +64,7 @@ class AuthCircuit:
     def config_changed(self) -> bool:
         """True once after a refusal when the configuration is no longer the refused one."""
         with self._lock:
-            if self._fingerprint in (None, _fingerprint()):
+            if self._fingerprint is None or self._fingerprint == _fingerprint():
                 return False
             self._fingerprint, self._trips, self._until = None, 0, 0.0
         logger.warning("ATTENTIVE's token or BASE_URL changed; sending resumes.")

@@ -39,6 +39,11 @@ logger = logging.getLogger("django_attentive")
 SKIPPED = "skipped"
 HANDED_OFF = "handed off"
 WRITE_BATCH = 200
+# How long the writer gathers results after the first one before it writes them: a batch's
+# transaction and its two statements cost the same for 5 results or 50, so waiting a moment
+# lets a busy worker write far fewer, larger batches. A worker killed within this window
+# leaves those texts to recovery (``unconfirmed``), as it does any text whose answer it had.
+WRITE_LINGER = 0.05
 _tally_lock = threading.Lock()
 
 
@@ -237,12 +242,20 @@ class Worker:
         return HANDED_OFF
 
     def _write_reports(self) -> None:
-        """The writer thread: record reports in batches, one transaction per batch."""
+        """The writer thread: record reports in batches, one transaction per batch.
+
+        After the first result it gathers more for up to ``WRITE_LINGER`` seconds, or until
+        ``WRITE_BATCH`` of them or the end of the run; the stop signal writes at once.
+        """
         done = False
         while not done:
             batch = [self._reports.get()]
-            while len(batch) < WRITE_BATCH and not self._reports.empty():
-                batch.append(self._reports.get_nowait())
+            deadline = time.monotonic() + WRITE_LINGER
+            while len(batch) < WRITE_BATCH and batch[-1] is not None:
+                try:
+                    batch.append(self._reports.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
             done = None in batch
             reports = [report for report in batch if report is not None]
             if reports:
