@@ -110,6 +110,8 @@ def lease_seconds() -> float:
     return float(get("LEASE_SECONDS"))
 
 
+#: Attentive's published limit: requests per second per endpoint for the whole account.
+ATTENTIVE_RATE_LIMIT = 150
 #: Endpoints for which Attentive publishes a limit lower than its 150 requests/s.
 BUILT_IN_RATE_LIMITS: dict[str, float] = {
     "/v1/subscriptions": 10,
