@@ -93,7 +93,10 @@ def one_run(code: Path, args: argparse.Namespace) -> dict[str, float]:
     workers = start_workers(code, fake.url, args)
     try:
         deadline = started + args.timeout
-        while OutboundMessage.objects.filter(status=Status.SENT).count() < args.messages:
+        # Until every text is sent, or has failed for good (the old code's 429s exhaust
+        # MAX_ATTEMPTS).
+        done = (Status.SENT, Status.FAILED, Status.UNCONFIRMED)
+        while OutboundMessage.objects.filter(status__in=done).count() < args.messages:
             if time.monotonic() > deadline:
                 raise RuntimeError("timed out")
             time.sleep(0.5)
@@ -118,6 +121,7 @@ def one_run(code: Path, args: argparse.Namespace) -> dict[str, float]:
         "share_429": stats["rate_limited"] / max(1, stats["requests"]),
         "sent_once": float(len(numbers) == len(set(numbers)) == args.messages),
         "attempts": SendAttempt.objects.count(),
+        "failed": OutboundMessage.objects.exclude(status=Status.SENT).count(),
         "commits_per_text": (after.get("commits", 0) - before.get("commits", 0)) / args.messages,
         "limiter_per_text": (after.get("limiter", 0) - before.get("limiter", 0)) / args.messages,
     }
@@ -146,10 +150,11 @@ def main() -> None:
         for n, run in enumerate(runs, 1):
             print(
                 f"  {processes} process(es) run {n}: {run['throughput']:6.1f}/s "
-                f"({run['throughput'] / args.rate:.1%} of {args.rate:g}), "
+                f"({run['throughput'] / (args.rate or float('inf')):.1%} of {args.rate:g}), "
                 f"wall {run['wall']:5.1f} s, 429s {run['rate_limited']:.0f} of "
                 f"{run['requests']:.0f} requests ({run['share_429']:.2%}), "
                 f"each sent once: {bool(run['sent_once'])}, "
+                f"not sent {run['failed']:.0f}, "
                 f"commits/text {run['commits_per_text']:.2f}, "
                 f"rate-limit queries/text {run['limiter_per_text']:.3f}, "
                 f"load {os.getloadavg()[0]:.2f}"
