@@ -85,6 +85,7 @@ def database_counters() -> dict[str, int]:
 
 
 def one_run(code: Path, args: argparse.Namespace) -> dict[str, float]:
+    load = os.getloadavg()[0]
     queue(args.messages)
     time.sleep(1.5)  # let PostgreSQL publish its counters
     before = database_counters()
@@ -122,6 +123,7 @@ def one_run(code: Path, args: argparse.Namespace) -> dict[str, float]:
         "sent_once": float(len(numbers) == len(set(numbers)) == args.messages),
         "attempts": SendAttempt.objects.count(),
         "failed": OutboundMessage.objects.exclude(status=Status.SENT).count(),
+        "load": load,
         "commits_per_text": (after.get("commits", 0) - before.get("commits", 0)) / args.messages,
         "limiter_per_text": (after.get("limiter", 0) - before.get("limiter", 0)) / args.messages,
     }
@@ -157,7 +159,7 @@ def main() -> None:
                 f"not sent {run['failed']:.0f}, "
                 f"commits/text {run['commits_per_text']:.2f}, "
                 f"rate-limit queries/text {run['limiter_per_text']:.3f}, "
-                f"load {os.getloadavg()[0]:.2f}"
+                f"load at start {run['load']:.2f}"
             )
         if len(runs) > 1:
             rates = [run["throughput"] for run in runs]
