@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -93,3 +98,32 @@ def test_subscriptions_need_a_user(server, fake):
     assert post(server, "/v1/subscriptions", {"user": {}}).status_code == 400
     assert post(server, "/v1/subscriptions", SUBSCRIBER).status_code == 202
     assert fake.records("/v1/subscriptions")[0]["user"] == SUBSCRIBER["user"]
+
+
+def test_the_command_enforces_rate_limit_and_reports_its_429s():
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "django", "attentive_fake_server", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--rate-limit", "3"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        url = line.split(" on ")[1].split()[0]
+        codes = [
+            requests.post(f"{url}/v1/messages", json=TEXT, headers=AUTH, timeout=5).status_code
+            for _ in range(5)
+        ]
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert codes[:3] == [200] * 3
+    assert 429 in codes[3:]
+    assert f"{codes.count(429)} of 5 request(s) answered 429" in out, out + err
