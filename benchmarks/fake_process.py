@@ -17,14 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 class FakeProcess:
     """The standalone fake Attentive in its own process, as Attentive would be."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, rate_limit: float = 0.0) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "attentive_fake_server"]
-            + ["--port", str(self.port), "--latency", str(latency)],
+            + ["--port", str(self.port), "--latency", str(latency)]
+            + ["--rate-limit", str(rate_limit)],
             cwd=ROOT,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"},
             stdout=subprocess.DEVNULL,
@@ -41,6 +42,13 @@ class FakeProcess:
 
     def recorded(self) -> int:
         return requests.get(f"{self.url}/_fake/messages?since=0", timeout=30).json()["count"]
+
+    def stats(self) -> dict:
+        """API requests answered and how many got a 429 (``rate_limited``)."""
+        return requests.get(f"{self.url}/_fake/stats", timeout=30).json()
+
+    def records(self) -> list[dict]:
+        return requests.get(f"{self.url}/_fake/records", timeout=60).json()["records"]
 
     def clear(self) -> None:
         requests.delete(f"{self.url}/_fake/messages", timeout=30)

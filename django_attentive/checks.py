@@ -31,6 +31,7 @@ def check_settings(app_configs: object = None, **kwargs: object) -> list[CheckMe
         *_check_order_events_as(backend_class),
         *_check_quiet_hours(),
         *_check_webhook_secret(),
+        *_check_rate_limits(),
     ]
 
 
@@ -90,6 +91,67 @@ def _check_base_url(backend_class: type | None) -> list[CheckMessage]:
             id="django_attentive.W002",
         )
     ]
+
+
+def _rate_problem(value: object) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+
+
+def _check_rate_limits() -> list[CheckMessage]:
+    """RATE_LIMIT and RATE_LIMITS are requests/s (0 or more); the Redis URL needs redis."""
+    errors: list[CheckMessage] = []
+    overall = conf.get("RATE_LIMIT")
+    overrides = conf.get("RATE_LIMITS")
+    if _rate_problem(overall):
+        errors.append(
+            Error(
+                f"ATTENTIVE['RATE_LIMIT'] = {overall!r} is not a number of requests per second.",
+                hint="Use 150 (Attentive's limit per endpoint for the whole account), or 0 to "
+                "turn the limiter off.",
+                id="django_attentive.E060",
+            )
+        )
+    elif overall > conf.ATTENTIVE_RATE_LIMIT:
+        errors.append(
+            Warning(
+                f"ATTENTIVE['RATE_LIMIT'] = {overall!r} is above Attentive's "
+                f"{conf.ATTENTIVE_RATE_LIMIT} requests/s per endpoint: expect 429s.",
+                hint="It is the budget of the whole account, shared by every process; "
+                f"use {conf.ATTENTIVE_RATE_LIMIT}.",
+                id="django_attentive.W060",
+            )
+        )
+    bad = (
+        [repr(overrides)]
+        if not isinstance(overrides, dict)
+        else [
+            f"{path!r}: {rate!r}"
+            for path, rate in overrides.items()
+            if not (isinstance(path, str) and path.startswith("/")) or _rate_problem(rate)
+        ]
+    )
+    if bad:
+        errors.append(
+            Error(
+                "ATTENTIVE['RATE_LIMITS'] must map endpoint paths to requests/s: "
+                f"{', '.join(bad)}.",
+                hint='For example {"/v1/subscriptions": 10}; 0 leaves that endpoint unlimited.',
+                id="django_attentive.E061",
+            )
+        )
+    if conf.rate_limit_redis_url():
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            errors.append(
+                Error(
+                    "ATTENTIVE['RATE_LIMIT_REDIS_URL'] is set but the redis package is missing.",
+                    hint="pip install 'django-attentive[redis]', or remove the setting to share "
+                    "the rate limit through the database.",
+                    id="django_attentive.E062",
+                )
+            )
+    return errors
 
 
 def _check_regions() -> list[CheckMessage]:

@@ -22,7 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_BACKOFF": 30,
     "RETRY_AMBIGUOUS": False,
     "LEASE_SECONDS": 300,
-    "RATE_LIMIT": 100,
+    "RATE_LIMIT": 150,
+    "RATE_LIMITS": {},
+    "RATE_LIMIT_REDIS_URL": "",
     "TASK_BACKEND": "default",
     "TASK_QUEUE": "default",
     "BRAND_PREFIX": "",
@@ -127,8 +129,36 @@ def lease_seconds() -> float:
     return float(get("LEASE_SECONDS"))
 
 
+#: Attentive's published limit: requests per second per endpoint for the whole account.
+ATTENTIVE_RATE_LIMIT = 150
+#: Endpoints for which Attentive publishes a limit lower than its 150 requests/s.
+BUILT_IN_RATE_LIMITS: dict[str, float] = {
+    "/v1/subscriptions": 10,
+    "/v1/subscriptions/unsubscribe": 5,
+    "/v1/identity-resolution/user-identifiers": 10,
+}
+
+
 def rate_limit() -> float:
-    return float(get("RATE_LIMIT"))
+    """Requests/s per endpoint for the whole account; 0 turns the limiter off."""
+    return float(get("RATE_LIMIT") or 0)
+
+
+def rate_limit_for(path: str) -> float:
+    """The account's budget for one endpoint: RATE_LIMITS[path], else the lower of RATE_LIMIT
+    and Attentive's published limit for it. 0 means no limit (RATE_LIMIT 0 turns all off)."""
+    overall = rate_limit()
+    if overall <= 0:
+        return 0.0
+    overrides = get("RATE_LIMITS") or {}
+    if path in overrides:
+        return max(0.0, float(overrides[path] or 0))
+    return min(overall, BUILT_IN_RATE_LIMITS.get(path, overall))
+
+
+def rate_limit_redis_url() -> str:
+    """A Redis URL to share the rate limit through; "" shares it through the database."""
+    return str(get("RATE_LIMIT_REDIS_URL") or "")
 
 
 def brand_prefix() -> str:

@@ -667,3 +667,21 @@ class Consent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("A consent is evidence and is never deleted.")
+
+
+class RateLimitState(models.Model):
+    """One Attentive endpoint's share of the account's rate limit, as every sender sees it.
+
+    ``reserved_until`` is the moment (seconds since the epoch on the database's clock) up to
+    which the endpoint's budget is spoken for; senders move it forward a slice at a time.
+    """
+
+    endpoint = models.CharField(_("endpoint"), max_length=200, primary_key=True)
+    reserved_until = models.FloatField(_("reserved until"), default=0.0)
+
+    class Meta:
+        verbose_name = _("rate limit state")
+        verbose_name_plural = _("rate limit states")
+
+    def __str__(self) -> str:
+        return self.endpoint

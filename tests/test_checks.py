@@ -85,3 +85,26 @@ def test_malformed_quiet_hours_is_an_error(attentive):
 def test_quiet_hours_default_is_valid(attentive):
     attentive(QUIET_HOURS=("21:00", "08:00"))
     assert ids() == []
+
+
+@pytest.mark.parametrize("value", ["fast", -1, None, True])
+def test_a_rate_limit_that_is_not_a_rate_is_an_error(attentive, value):
+    attentive(RATE_LIMIT=value)
+    assert "django_attentive.E060" in ids()
+
+
+def test_a_rate_limit_above_attentives_warns(attentive):
+    attentive(RATE_LIMIT=300)
+    assert "django_attentive.W060" in ids()
+    attentive(RATE_LIMIT=150)
+    assert "django_attentive.W060" not in ids()
+
+
+@pytest.mark.parametrize(
+    "value", [[10], {"v1/subscriptions": 10}, {"/v1/subscriptions": "ten"}, {"/v1/x": -1}]
+)
+def test_rate_limits_must_map_paths_to_rates(attentive, value):
+    attentive(RATE_LIMITS=value)
+    assert "django_attentive.E061" in ids()
+    attentive(RATE_LIMITS={"/v1/subscriptions": 20, "/v1/events/custom": 0})
+    assert "django_attentive.E061" not in ids()

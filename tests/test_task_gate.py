@@ -73,3 +73,30 @@ def test_bulk_chunks_keep_under_rate_limit(attentive, fake):
     assert deliver_many(pks) == 12
     assert time.monotonic() - started >= 0.45
     assert SendAttempt.objects.filter(outcome=Outcome.SENT).count() == 12
+
+
+def test_a_delivery_no_longer_due_spends_no_rate_limit_budget(attentive, fake):
+    attentive(RATE_LIMIT=1)  # one request a second: a wasted token would cost a second
+    first = send_message("+12015550001", "Hi")
+    first.refresh_from_db()
+    assert first.status == Status.SENT
+    started = time.monotonic()
+    for _ in range(3):
+        assert deliver(first.pk) is None  # already sent: nothing to wait for
+    assert time.monotonic() - started < 0.5
+    second = send_message("+12015550002", "Hi")
+    second.refresh_from_db()
+    assert second.status == Status.SENT
+    assert time.monotonic() - started < 1.5  # its own token, not the fourth in line
+
+
+def test_a_429_holds_back_the_next_task_delivery(fake):
+    fake.fail_next(429, headers={"x-ratelimit-limit": "150", "x-ratelimit-remaining": "0"})
+    refused = send_message("+12015550001", "Hi")
+    refused.refresh_from_db()
+    assert refused.status == Status.QUEUED
+    started = time.monotonic()
+    later = send_message("+12015550002", "Hi")
+    later.refresh_from_db()
+    assert later.status == Status.SENT
+    assert time.monotonic() - started >= 0.9  # Attentive's second, for every sender

@@ -27,6 +27,7 @@ import phonenumbers
 
 from . import commerce
 from . import subscriptions as subs
+from .ratelimit import EndpointLimiter, RateLimitStats, clean_rate
 from .webhooks import FakeWebhooks
 
 MESSAGES_PATH = "/v1/messages"
@@ -51,6 +52,7 @@ BAD_NUMBER = "Invalid or unmatched phone number"
 OPTED_OUT = "Subscriber is opted-out"
 NOT_FOUND = "Subscriber not found"
 FAULT_ERROR = "Service temporarily unavailable (fake fault)"
+RATE_LIMITED = "Rate limit exceeded"
 BAD_SUBSCRIPTION_TYPE = "subscriptionType must be TRANSACTIONAL or MARKETING"
 MESSAGE_NAME_NEEDED = "messageName is required when useShortLinks is true"
 BRACES_DROPPED = "Attentive drops a body containing { or } without saying so"
@@ -97,6 +99,7 @@ class FakeConfig:
     fault_kinds: tuple[FaultKind, ...] = ("error",)
     slow_seconds: float = 2.0
     seed: int | None = None
+    rate_limit: float = 0.0  # requests/s per endpoint (0: unlimited), as Attentive enforces
 
     def as_json(self) -> dict[str, object]:
         """Return the knobs as JSON-friendly values (sets become sorted lists)."""
@@ -109,6 +112,7 @@ class FakeConfig:
             "fault_kinds": list(self.fault_kinds),
             "slow_seconds": self.slow_seconds,
             "seed": self.seed,
+            "rate_limit": self.rate_limit,
         }
 
 
@@ -239,6 +243,7 @@ def _clean_knobs(knobs: Mapping[str, Any]) -> dict[str, Any]:
         "fault_kinds": _fault_kinds,
         "slow_seconds": lambda v: _seconds("slow_seconds", v),
         "seed": lambda v: None if v is None else int(v),
+        "rate_limit": clean_rate,
     }
     return {name: cleaners[name](value) for name, value in knobs.items()}
 
@@ -288,6 +293,7 @@ class FakeAttentive:
     fault_kinds = _Knob()
     slow_seconds = _Knob()
     seed = _Knob()
+    rate_limit = _Knob()
 
     def __init__(self, **knobs: Any) -> None:
         self._lock = threading.Lock()
@@ -298,6 +304,7 @@ class FakeAttentive:
         self._seq = 0
         self._forced: deque[_ForcedAnswer] = deque()
         self.webhooks = FakeWebhooks(self, TEXT_PATHS)
+        self._limiter = EndpointLimiter()
         self.configure(**knobs)
 
     @property
@@ -328,6 +335,7 @@ class FakeAttentive:
             self._seq = 0
             self._forced.clear()
         self.webhooks.reset()
+        self._limiter.reset()
 
     def fail_next(
         self,
@@ -379,6 +387,11 @@ class FakeAttentive:
             ]
 
     @property
+    def stats(self) -> RateLimitStats:
+        """API requests answered so far and how many got a 429 (``rate_limited``)."""
+        return self._limiter.stats()
+
+    @property
     def texts(self) -> list[dict[str, Any]]:
         """Every text accepted on ``/v1/messages`` or ``/v1/text/send``, oldest first."""
         return self.records(TEXT_PATHS)
@@ -409,8 +422,11 @@ class FakeAttentive:
         self, endpoint: Endpoint, method: str, headers: Headers, body: bytes
     ) -> FakeResponse:
         config = self.settings
+        over_limit = self._limiter.admit(endpoint.path, config.rate_limit)
         if config.latency:
             time.sleep(config.latency)
+        if over_limit is not None:
+            return endpoint.error(429, RATE_LIMITED, over_limit)
         if method != "POST":
             return endpoint.error(405, f"Method {method} not allowed", {"Allow": "POST"})
         with self._lock:
@@ -482,6 +498,7 @@ class FakeAttentive:
             "reset": ("POST",),
             "fail_next": ("POST",),
             "webhooks": ("GET", "POST"),
+            "stats": ("GET",),
         }
         if name not in allowed:
             return error_response(404, f"No such control endpoint: {route}")
@@ -500,6 +517,8 @@ class FakeAttentive:
                 since = int(query.get("since", ["0"])[0] or 0)
                 records = self.records(query.get("endpoint") or None, since)
                 return json_response(200, {"count": len(records), "records": records})
+            if name == "stats":
+                return json_response(200, self.stats.as_json())
             if name == "config" and method == "GET":
                 return json_response(200, self.settings.as_json())
             if name == "config":

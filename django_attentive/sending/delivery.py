@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import conf
 from ..backends import BaseBackend, get_backend
+from ..exceptions import RateLimited
 from ..models import OutboundMessage, Outcome
 from ..outbox import leases, outcomes
 from . import gate
+from .ratelimit import endpoint_of
 from .transmit import transmit
 
 #: Outcomes that say the configuration is wrong (not the message): sending pauses.
@@ -19,11 +22,15 @@ def deliver(message_pk: int, *, backend: BaseBackend | None = None) -> OutboundM
     if Attentive refused the token a moment ago (the message waits, still ``queued``)."""
     if not _gate_open():
         return None
-    gate.bucket().acquire()  # before the lease: a text is `sending` only while it is sent
+    backend = backend or get_backend()
+    endpoint = _due_endpoints([message_pk], backend).get(message_pk)
+    if endpoint is None:
+        return None  # sent, held or leased elsewhere meanwhile: spend no budget on it
+    gate.rate_limiter().wait(endpoint)  # before the lease: `sending` only while it is sent
     message = leases.lease_one(message_pk)
     if message is None:
         return None
-    return _attempt(message, backend or get_backend()).message
+    return _attempt(message, backend).message
 
 
 def deliver_many(message_pks: Iterable[int]) -> int:
@@ -32,11 +39,15 @@ def deliver_many(message_pks: Iterable[int]) -> int:
     While Attentive refuses the token the rest stay ``queued`` for ``attentive_send_queued``.
     """
     backend = get_backend()
+    pks = list(message_pks)
+    endpoints = _due_endpoints(pks, backend)
     sent = 0
-    for pk in message_pks:
+    for pk in pks:
         if not _gate_open():
             break
-        gate.bucket().acquire()
+        if pk not in endpoints:
+            continue
+        gate.rate_limiter().wait(endpoints[pk])
         message = leases.lease_one(pk)
         if message is not None and _attempt(message, backend).outcome == Outcome.SENT:
             sent += 1
@@ -50,9 +61,21 @@ def _gate_open() -> bool:
     return not gate.circuit.remaining()
 
 
+def _due_endpoints(pks: list[int], backend: BaseBackend) -> dict[int, str]:
+    """The endpoint of each message among ``pks`` that is due now, in one query (none when
+    the limiter is off: the lease alone decides then)."""
+    if conf.rate_limit() <= 0:
+        return dict.fromkeys(pks, "")
+    due = OutboundMessage.objects.due().filter(pk__in=pks).only("pk", "kind", "endpoint")
+    return {message.pk: endpoint_of(message, backend) for message in due}
+
+
 def attempt(message: OutboundMessage, *, backend: BaseBackend) -> outcomes.Delivery:
     """Send a message in ``sending`` once and record the attempt and its outcome together."""
-    return outcomes.record([transmit(message, backend=backend)])[0]
+    report = transmit(message, backend=backend)
+    if isinstance(report.outcome, RateLimited):
+        gate.rate_limiter().penalize(endpoint_of(message, backend), report.outcome)
+    return outcomes.record([report])[0]
 
 
 def _attempt(message: OutboundMessage, backend: BaseBackend) -> outcomes.Delivery:

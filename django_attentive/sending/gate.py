@@ -1,36 +1,24 @@
 """This process's sending gate for deliveries run by Django Tasks: auth pause and rate limit.
 
-``attentive_send_queued`` keeps its own per worker; deliveries that a task backend runs
-(the ImmediateBackend inside a web request, ``db_worker``, an RQ or Celery worker) share
-this one, so a refused token stops them too and ``RATE_LIMIT`` holds for them as well.
+Deliveries that a task backend runs (the ImmediateBackend inside a web request,
+``db_worker``, an RQ or Celery worker) share this pause, so a refused token stops them too;
+the rate limit is the account's, shared with ``attentive_send_queued`` and every other host.
 """
 
 from __future__ import annotations
 
-import threading
-
-from .. import conf
 from .circuit import AuthCircuit
-from .ratelimit import TokenBucket
+from .ratelimit import AccountLimiter, limiter
 
 circuit = AuthCircuit()
-_bucket: TokenBucket | None = None
-_lock = threading.Lock()
 
 
-def bucket() -> TokenBucket:
-    """The process's token bucket at the configured ``RATE_LIMIT`` (rebuilt if it changes)."""
-    global _bucket
-    rate = conf.rate_limit()
-    with _lock:
-        if _bucket is None or _bucket.rate != rate:
-            _bucket = TokenBucket(rate, burst=max(1.0, rate / 10))
-        return _bucket
+def rate_limiter() -> AccountLimiter:
+    """The account-wide rate limit, as this process takes part in it."""
+    return limiter()
 
 
 def reset() -> None:
-    """Forget the pause and the bucket (tests; a process that changed its settings)."""
-    global _bucket
+    """Forget the pause and the rate limit's slices (tests; a process that changed settings)."""
     circuit.reset(quiet=True)
-    with _lock:
-        _bucket = None
+    limiter().reset()

@@ -23,7 +23,7 @@ from django.db import connections
 
 from .. import conf
 from ..backends import BaseBackend, get_backend
-from ..exceptions import AuthenticationError, EndpointNotFound
+from ..exceptions import AuthenticationError, EndpointNotFound, RateLimited
 from ..models import OutboundMessage, Outcome, Status
 from ..outbox import leases, outcomes
 from ..outbox.outcomes import SendReport
@@ -31,7 +31,7 @@ from . import db_retry
 from .circuit import AuthCircuit
 from .db_retry import retry_locked
 from .progress import progress_bar
-from .ratelimit import TokenBucket
+from .ratelimit import endpoint_of, limiter
 from .transmit import transmit
 
 logger = logging.getLogger("django_attentive")
@@ -96,7 +96,7 @@ class Worker:
         self.interval = interval
         self.progress = progress
         self.backend = backend or get_backend()
-        self.bucket = TokenBucket(conf.rate_limit(), burst=max(1.0, conf.rate_limit() / 10))
+        self.limiter = limiter()
         self.circuit = AuthCircuit()
         self.holder = leases.holder_id()
         self.tally = Tally()
@@ -189,8 +189,9 @@ class Worker:
         """
         batch: list[OutboundMessage] = []
         while leased and len(batch) < chunk and not self.stopping.is_set():
-            self.bucket.acquire()
-            batch.append(leased.popleft())
+            self.limiter.wait(endpoint_of(leased[0], self.backend), self.stopping)
+            if not self.stopping.is_set():
+                batch.append(leased.popleft())
         return batch
 
     def _limit_reached(self) -> bool:
@@ -238,6 +239,8 @@ class Worker:
         report = transmit(message, backend=self.backend)
         if isinstance(report.outcome, AuthenticationError | EndpointNotFound):
             self.circuit.trip(str(report.outcome))
+        elif isinstance(report.outcome, RateLimited):
+            self.limiter.penalize(endpoint_of(message, self.backend), report.outcome)
         self._reports.put(report)
         return HANDED_OFF
 

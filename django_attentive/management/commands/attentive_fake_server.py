@@ -50,6 +50,13 @@ class Command(BaseCommand):
             help="Numbers answered with 'Subscriber not found'.",
         )
         parser.add_argument("--seed", type=int, help="Seed for the fault dice.")
+        parser.add_argument(
+            "--rate-limit",
+            type=float,
+            default=0.0,
+            metavar="R",
+            help="Answer 429 above R requests/s per endpoint, as Attentive does (0: no limit).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         fake.reset()
@@ -63,6 +70,7 @@ class Command(BaseCommand):
                 opted_out=options["opted_out"],
                 unknown=options["unknown"],
                 seed=options["seed"],
+                rate_limit=options["rate_limit"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -91,4 +99,8 @@ class Command(BaseCommand):
         finally:
             signal.signal(signal.SIGTERM, previous)
             server.stop()
-        self.stdout.write(f"Stopped; {len(fake.messages)} message(s) accepted.")
+        stats = fake.stats
+        self.stdout.write(
+            f"Stopped; {len(fake.messages)} message(s) accepted, "
+            f"{stats.rate_limited} of {stats.requests} request(s) answered 429."
+        )
