@@ -21,7 +21,7 @@ from .. import cancel_campaign, pause_campaign, resume_campaign
 from ..campaign_progress import SHOWN_STATUSES
 from ..exceptions import AttentiveError
 from ..models import Campaign, CampaignState, OutboundMessage
-from .messages import ReadOnlyAdminMixin
+from .readonly import ReadOnlyAdminMixin
 
 #: How often the page asks for progress while texts are pending, in milliseconds.
 POLL_INTERVAL_MS = 1000

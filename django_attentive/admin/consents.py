@@ -17,8 +17,8 @@ from django.utils.html import format_html, format_html_join
 
 from ..models import Consent, OutboundMessage
 from ..validation import normalize_phone
-from .messages import ReadOnlyAdminMixin
 from .pagination import LargeTablePaginator
+from .readonly import ReadOnlyAdminMixin
 
 CSV_FIELDS = [
     "id",
