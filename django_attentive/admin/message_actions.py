@@ -23,7 +23,7 @@ from .. import cancel, resend, resend_many
 from ..exceptions import AttentiveError, InvalidMessage
 from ..models import FINAL_STATUSES, OutboundMessage, Status
 from . import form_tokens
-from .compose import acting_user
+from .compose_send import acting_user
 
 # More than this at once is probably a mis-click on "select all".
 RESEND_LIMIT = 1000
