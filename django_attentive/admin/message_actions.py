@@ -24,6 +24,7 @@ from ..exceptions import AttentiveError, InvalidMessage
 from ..models import FINAL_STATUSES, OutboundMessage, Status
 from . import form_tokens
 from .compose_send import acting_user
+from .sending_screens import SendingScreenMixin
 
 # More than this at once is probably a mis-click on "select all".
 RESEND_LIMIT = 1000
@@ -41,15 +42,8 @@ def resend_key_prefix(token: str) -> str:
     return f"admin-resend:{token}"
 
 
-class MessageActionsAdmin(_MessageAdmin):
+class MessageActionsAdmin(SendingScreenMixin, _MessageAdmin):
     """The outbox admin's resend and cancel: views for one text, actions for a selection."""
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.send_message")
-
-    def _url_name(self, view: str) -> str:
-        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
 
     def _message_or_404(self, request: HttpRequest, object_id: str) -> OutboundMessage:
         if not self.has_send_permission(request):
