@@ -14,11 +14,9 @@ from decimal import Decimal, InvalidOperation
 from typing import NotRequired, TypedDict
 from urllib.parse import urlsplit
 
-from django.utils.module_loading import import_string
-
 from . import conf
 from .custom_events import rfc3339
-from .exceptions import ConfigurationError, InvalidMessage
+from .exceptions import InvalidMessage
 from .identities import EventUser, UserLike, event_user
 
 #: Our event names -> Attentive's paths.
@@ -170,19 +168,9 @@ def _required(item: Mapping[str, object], name: str) -> object:
 
 
 def _adapter() -> Callable[[object], Mapping[str, object]] | None:
-    setting = conf.get("COMMERCE_ITEM")
-    if not setting:
-        return None
-    if callable(setting):
-        return setting  # type: ignore[no-any-return]
-    try:
-        found = import_string(str(setting))
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"ATTENTIVE['COMMERCE_ITEM'] = {setting!r} cannot be imported ({exc}); give the "
-            "dotted path of a function taking your object and returning an item dict."
-        ) from exc
-    return found  # type: ignore[no-any-return]
+    return conf.callable_setting(
+        "COMMERCE_ITEM", "a function taking your object and returning an item dict"
+    )
 
 
 def _as_list(items: object) -> list[object]:

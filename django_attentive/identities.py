@@ -11,10 +11,9 @@ from typing import NotRequired, Protocol, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.module_loading import import_string
 
 from . import conf
-from .exceptions import ConfigurationError, InvalidMessage
+from .exceptions import InvalidMessage
 from .validation import normalize_phone
 
 #: Attentive's limit for an email or a client user id.
@@ -40,21 +39,7 @@ class EventUser(TypedDict):
 
 
 def _finder() -> Callable[[UserLike], object] | None:
-    setting = conf.get("CLIENT_USER_ID")
-    if not setting:
-        return None
-    if callable(setting):
-        return setting  # type: ignore[no-any-return]
-    try:
-        found = import_string(str(setting))
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"ATTENTIVE['CLIENT_USER_ID'] = {setting!r} cannot be imported ({exc}); give the "
-            "dotted path of a function taking a user and returning its id."
-        ) from exc
-    if not callable(found):
-        raise ConfigurationError(f"ATTENTIVE['CLIENT_USER_ID'] = {setting!r} is not callable.")
-    return found  # type: ignore[no-any-return]
+    return conf.callable_setting("CLIENT_USER_ID", "a function taking a user and returning its id")
 
 
 def client_user_id(user: UserLike | None) -> str:
