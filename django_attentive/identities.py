@@ -67,15 +67,21 @@ def user_email(user: UserLike | None) -> str:
     return str(getattr(user, field, "") or "").strip()
 
 
-def check_email(value: object) -> str:
-    """``value`` as a stripped email address, or raise ValueError saying why."""
+def check_email(value: object, *, max_length: int = MAX_IDENTIFIER_LENGTH) -> str:
+    """``value`` as a stripped email address, or raise ValueError saying what is wrong with it.
+
+    ``max_length``: Attentive's 100 for an event's email; a subscription's takes an address's
+    full 254.
+    """
     text = str(value or "").strip()
-    if len(text) > MAX_IDENTIFIER_LENGTH:
-        raise ValueError(f"Attentive takes emails of up to {MAX_IDENTIFIER_LENGTH} characters.")
+    if "\x00" in text:
+        raise ValueError("The email address contains a NUL character (\\x00); remove it.")
+    if len(text) > max_length:
+        raise ValueError(f"The email address is too long; at most {max_length} characters.")
     try:
         validate_email(text)
     except ValidationError:
-        raise ValueError(f"'{text}' is not an email address.") from None
+        raise ValueError(f"'{text}' is not an email address, e.g. ada@example.com.") from None
     return text
 
 
