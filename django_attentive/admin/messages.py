@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 
 from ..health import latest_refusal
 from ..models import FINAL_STATUSES, OutboundMessage, Status, Suppression
-from ..validation import normalize_phone
 from . import form_tokens
 from .compose import compose_view
 from .message_actions import MessageActionsAdmin
 from .message_display import attempt_row, pretty, what
 from .pagination import LargeTablePaginator
+from .phone_search import by_phone
 from .readonly import ReadOnlyAdminMixin
 
 if TYPE_CHECKING:
@@ -221,13 +221,9 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, MessageActionsAdmin):
 
         Anything else searches the bodies and messageIds (a scan on a big table).
         """
-        if sum(char.isdigit() for char in search_term) >= 7:
-            try:
-                number = normalize_phone(search_term)
-            except ValueError:
-                pass
-            else:
-                return queryset.filter(to=number), False
+        found = by_phone(queryset, search_term, "to")
+        if found is not None:
+            return found, False
         return super().get_search_results(request, queryset, search_term)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:

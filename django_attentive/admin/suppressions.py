@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from .. import lift_suppression, suppress
 from ..models import Suppression, SuppressionReason
 from ..validation import normalize_phone
+from .phone_search import by_phone
 from .sending_screens import may_send
 
 if TYPE_CHECKING:
@@ -64,10 +65,10 @@ class SuppressionAdmin(_ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Suppression], search_term: str
     ) -> tuple[QuerySet[Suppression], bool]:
-        try:
-            return queryset.filter(number=normalize_phone(search_term)), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
+        found = by_phone(queryset, search_term, "number")
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(
         self,
