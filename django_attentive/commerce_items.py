@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from . import conf
 from .custom_events import rfc3339
 from .exceptions import InvalidMessage
-from .identities import EventUser, UserLike, event_user
+from .identities import EventUser, UserLike, event_user_into
 
 #: Our event names -> Attentive's paths.
 PATHS = {
@@ -220,15 +220,11 @@ def commerce_payload(
     (``items``, ``phone``, ``email``, ``user``, ``occurred_at``)."""
     errors: dict[str, list[str] | str] = {}
     clean_list: list[Item] = []
-    person: EventUser = {}
     try:
         clean_list = clean_items(items)
     except ValueError as exc:
         errors["items"] = [str(exc)]
-    try:
-        person = event_user(phone=phone, email=email, user=user)
-    except InvalidMessage as exc:
-        errors.update(exc.message_dict)
+    person = event_user_into(errors, phone=phone, email=email, user=user)
     if occurred_at is not None and not isinstance(occurred_at, datetime):
         errors["occurred_at"] = ["Give a datetime (the moment the customer did it)."]
     if errors:

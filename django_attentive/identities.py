@@ -117,3 +117,19 @@ def event_user(
     if errors:
         raise InvalidMessage(errors)
     return person
+
+
+def event_user_into(
+    errors: dict[str, list[str] | str],
+    *,
+    phone: object = None,
+    email: object = None,
+    user: UserLike | None = None,
+) -> EventUser:
+    """``event_user()``, its problems added to ``errors`` instead of raised, so that the caller
+    raises one InvalidMessage listing them with its own; ``{}`` when there were problems."""
+    try:
+        return event_user(phone=phone, email=email, user=user)
+    except InvalidMessage as exc:
+        errors.update(exc.message_dict)
+        return {}
