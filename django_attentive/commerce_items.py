@@ -14,12 +14,10 @@ from decimal import Decimal, InvalidOperation
 from typing import NotRequired, TypedDict
 from urllib.parse import urlsplit
 
-from django.utils.module_loading import import_string
-
 from . import conf
 from .custom_events import rfc3339
-from .exceptions import ConfigurationError, InvalidMessage
-from .identities import EventUser, UserLike, event_user
+from .exceptions import InvalidMessage
+from .identities import EventUser, UserLike, event_user_into
 
 #: Our event names -> Attentive's paths.
 PATHS = {
@@ -170,19 +168,9 @@ def _required(item: Mapping[str, object], name: str) -> object:
 
 
 def _adapter() -> Callable[[object], Mapping[str, object]] | None:
-    setting = conf.get("COMMERCE_ITEM")
-    if not setting:
-        return None
-    if callable(setting):
-        return setting  # type: ignore[no-any-return]
-    try:
-        found = import_string(str(setting))
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"ATTENTIVE['COMMERCE_ITEM'] = {setting!r} cannot be imported ({exc}); give the "
-            "dotted path of a function taking your object and returning an item dict."
-        ) from exc
-    return found  # type: ignore[no-any-return]
+    return conf.callable_setting(
+        "COMMERCE_ITEM", "a function taking your object and returning an item dict"
+    )
 
 
 def _as_list(items: object) -> list[object]:
@@ -232,15 +220,11 @@ def commerce_payload(
     (``items``, ``phone``, ``email``, ``user``, ``occurred_at``)."""
     errors: dict[str, list[str] | str] = {}
     clean_list: list[Item] = []
-    person: EventUser = {}
     try:
         clean_list = clean_items(items)
     except ValueError as exc:
         errors["items"] = [str(exc)]
-    try:
-        person = event_user(phone=phone, email=email, user=user)
-    except InvalidMessage as exc:
-        errors.update(exc.message_dict)
+    person = event_user_into(errors, phone=phone, email=email, user=user)
     if occurred_at is not None and not isinstance(occurred_at, datetime):
         errors["occurred_at"] = ["Give a datetime (the moment the customer did it)."]
     if errors:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -65,6 +68,32 @@ def get(name: str) -> Any:
     if name in configured:
         return configured[name]
     return DEFAULTS[name]
+
+
+def callable_setting(name: str, expected: str) -> Callable[..., Any] | None:
+    """``ATTENTIVE[name]``: a callable, or the dotted path of one imported now; None when unset.
+
+    A path that cannot be imported, or names something that cannot be called, raises
+    ConfigurationError ending in ``expected`` (what the setting should name).
+    """
+    setting = get(name)
+    if not setting:
+        return None
+    if callable(setting):
+        return setting  # type: ignore[no-any-return]
+    try:
+        found = import_string(str(setting))
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"ATTENTIVE[{name!r}] = {setting!r} cannot be imported ({exc}); give the dotted "
+            f"path of {expected}."
+        ) from exc
+    if not callable(found):
+        raise ConfigurationError(
+            f"ATTENTIVE[{name!r}] = {setting!r} is not callable; give the dotted path of "
+            f"{expected}."
+        )
+    return found  # type: ignore[no-any-return]
 
 
 def api_token() -> str:

@@ -11,10 +11,9 @@ from typing import NotRequired, Protocol, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.module_loading import import_string
 
 from . import conf
-from .exceptions import ConfigurationError, InvalidMessage
+from .exceptions import InvalidMessage
 from .validation import normalize_phone
 
 #: Attentive's limit for an email or a client user id.
@@ -40,21 +39,7 @@ class EventUser(TypedDict):
 
 
 def _finder() -> Callable[[UserLike], object] | None:
-    setting = conf.get("CLIENT_USER_ID")
-    if not setting:
-        return None
-    if callable(setting):
-        return setting  # type: ignore[no-any-return]
-    try:
-        found = import_string(str(setting))
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"ATTENTIVE['CLIENT_USER_ID'] = {setting!r} cannot be imported ({exc}); give the "
-            "dotted path of a function taking a user and returning its id."
-        ) from exc
-    if not callable(found):
-        raise ConfigurationError(f"ATTENTIVE['CLIENT_USER_ID'] = {setting!r} is not callable.")
-    return found  # type: ignore[no-any-return]
+    return conf.callable_setting("CLIENT_USER_ID", "a function taking a user and returning its id")
 
 
 def client_user_id(user: UserLike | None) -> str:
@@ -82,15 +67,21 @@ def user_email(user: UserLike | None) -> str:
     return str(getattr(user, field, "") or "").strip()
 
 
-def check_email(value: object) -> str:
-    """``value`` as a stripped email address, or raise ValueError saying why."""
+def check_email(value: object, *, max_length: int = MAX_IDENTIFIER_LENGTH) -> str:
+    """``value`` as a stripped email address, or raise ValueError saying what is wrong with it.
+
+    ``max_length``: Attentive's 100 for an event's email; a subscription's takes an address's
+    full 254.
+    """
     text = str(value or "").strip()
-    if len(text) > MAX_IDENTIFIER_LENGTH:
-        raise ValueError(f"Attentive takes emails of up to {MAX_IDENTIFIER_LENGTH} characters.")
+    if "\x00" in text:
+        raise ValueError("The email address contains a NUL character (\\x00); remove it.")
+    if len(text) > max_length:
+        raise ValueError(f"The email address is too long; at most {max_length} characters.")
     try:
         validate_email(text)
     except ValidationError:
-        raise ValueError(f"'{text}' is not an email address.") from None
+        raise ValueError(f"'{text}' is not an email address, e.g. ada@example.com.") from None
     return text
 
 
@@ -126,3 +117,19 @@ def event_user(
     if errors:
         raise InvalidMessage(errors)
     return person
+
+
+def event_user_into(
+    errors: dict[str, list[str] | str],
+    *,
+    phone: object = None,
+    email: object = None,
+    user: UserLike | None = None,
+) -> EventUser:
+    """``event_user()``, its problems added to ``errors`` instead of raised, so that the caller
+    raises one InvalidMessage listing them with its own; ``{}`` when there were problems."""
+    try:
+        return event_user(phone=phone, email=email, user=user)
+    except InvalidMessage as exc:
+        errors.update(exc.message_dict)
+        return {}

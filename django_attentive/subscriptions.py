@@ -12,10 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from . import conf
+from . import conf, identities
 from .disclosure import SUBSCRIPTION_TYPES, check_type
 from .exceptions import InvalidMessage
 from .identities import client_user_id
@@ -68,16 +65,7 @@ class UnsubscribePayload(TypedDict):
 
 def check_email(value: object) -> str:
     """The address as given (trimmed), or ValueError saying what is wrong with it."""
-    text = str(value).strip()
-    if "\x00" in text:
-        raise ValueError("The email address contains a NUL character (\\x00); remove it.")
-    if len(text) > MAX_EMAIL_LENGTH:
-        raise ValueError(f"The email address is too long; at most {MAX_EMAIL_LENGTH} characters.")
-    try:
-        validate_email(text)
-    except ValidationError:
-        raise ValueError(f"'{text}' is not an email address, e.g. ada@example.com.") from None
-    return text
+    return identities.check_email(value, max_length=MAX_EMAIL_LENGTH)
 
 
 def check_locale(value: object) -> Locale:

@@ -132,6 +132,12 @@ def test_objects_go_through_commerce_item(attentive):
         clean_items([product])
 
 
+def test_a_commerce_item_path_to_something_not_callable_is_a_configuration_error(attentive):
+    attentive(COMMERCE_ITEM="tests.test_commerce_items.MUG")
+    with pytest.raises(ConfigurationError, match="COMMERCE_ITEM.*not callable"):
+        clean_items([Product(5, "Tee", Decimal("20.00"))])
+
+
 @pytest.mark.parametrize("path", sorted(PATHS.values()))
 def test_the_payload_is_what_attentives_spec_takes(path):
     payload = commerce_payload(

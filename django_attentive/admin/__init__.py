@@ -1,6 +1,7 @@
 """The admin, one module per screen; importing them registers the ModelAdmins."""
 
 from . import messages  # noqa: F401
+from .attempts import SendAttemptAdmin  # noqa: F401
 from .campaigns import CampaignAdmin  # noqa: F401
 from .consents import ConsentAdmin  # noqa: F401
 from .dashboard import DashboardAdmin  # noqa: F401

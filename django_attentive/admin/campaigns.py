@@ -21,7 +21,8 @@ from .. import cancel_campaign, pause_campaign, resume_campaign
 from ..campaign_progress import SHOWN_STATUSES
 from ..exceptions import AttentiveError
 from ..models import Campaign, CampaignState, OutboundMessage
-from .messages import ReadOnlyAdminMixin
+from .readonly import ReadOnlyAdminMixin
+from .sending_screens import SendingScreenMixin
 
 #: How often the page asks for progress while texts are pending, in milliseconds.
 POLL_INTERVAL_MS = 1000
@@ -34,7 +35,7 @@ else:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyAdminMixin, _ModelAdmin):
+class CampaignAdmin(ReadOnlyAdminMixin, SendingScreenMixin, _ModelAdmin):
     list_display = ["name", "state_badge", "audience_size", "created_by", "created_at"]
     list_filter = ["state", "created_at"]
     search_fields = ["name"]
@@ -54,14 +55,6 @@ class CampaignAdmin(ReadOnlyAdminMixin, _ModelAdmin):
             obj.state,
             obj.get_state_display(),
         )
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        """Pausing, resuming and cancelling take the same permission as sending."""
-        opts = OutboundMessage._meta
-        return request.user.has_perm(f"{opts.app_label}.send_message")
-
-    def _url_name(self, view: str) -> str:
-        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

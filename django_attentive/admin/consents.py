@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from ..models import Consent, OutboundMessage
-from ..validation import normalize_phone
-from .messages import ReadOnlyAdminMixin
 from .pagination import LargeTablePaginator
+from .phone_search import by_phone
+from .readonly import ReadOnlyAdminMixin
 
 CSV_FIELDS = [
     "id",
@@ -93,10 +93,10 @@ class ConsentAdmin(ReadOnlyAdminMixin, _ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Consent], search_term: str
     ) -> tuple[QuerySet[Consent], bool]:
-        try:
-            return queryset.filter(phone=normalize_phone(search_term)), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
+        found = by_phone(queryset, search_term, "phone")
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="subscription requests")
     def subscription_requests(self, obj: Consent) -> str:

@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from .. import lift_suppression, suppress
 from ..models import Suppression, SuppressionReason
 from ..validation import normalize_phone
+from .phone_search import by_phone
+from .sending_screens import may_send
 
 if TYPE_CHECKING:
     _ModelForm = forms.ModelForm[Suppression]
@@ -48,28 +50,25 @@ class SuppressionAdmin(_ModelAdmin):
     readonly_fields = ["source", "created_at", "last_opted_out_at"]
     actions = ["delete_selected"]
 
-    def _can_send(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.send_message")
-
     def has_view_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
-        return super().has_view_permission(request, obj) or self._can_send(request)
+        return super().has_view_permission(request, obj) or may_send(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._can_send(request)
+        return may_send(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
         return False  # remove and add again: an entry says who suppressed the number and when
 
     def has_delete_permission(self, request: HttpRequest, obj: Suppression | None = None) -> bool:
-        return self._can_send(request)
+        return may_send(request)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Suppression], search_term: str
     ) -> tuple[QuerySet[Suppression], bool]:
-        try:
-            return queryset.filter(number=normalize_phone(search_term)), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
+        found = by_phone(queryset, search_term, "number")
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(
         self,

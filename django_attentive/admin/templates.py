@@ -20,8 +20,8 @@ from django.template.response import SimpleTemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from .. import orders
 from ..models import MessageTemplate
+from ..order_tracking import recent_order
 from ..rendering import PreviewDict, RenderError, compile_body, preview
 from ..template_language import allowed_list
 from ..validation import check_media_url
@@ -145,7 +145,7 @@ def _order_to_preview(user: object) -> models.Model | None:
     """The newest real order if ``user`` may view orders of its model, else None (sample data)."""
     if user is None:
         return None
-    order = orders.recent_order()
+    order = recent_order()
     if order is None or not _may_view(user, type(order)):
         return None
     return order

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 
 from ..models import WebhookEvent
 from ..webhooks import MAX_DEPTH, nesting_depth
-from .messages import ReadOnlyAdminMixin
 from .pagination import LargeTablePaginator
+from .readonly import ReadOnlyAdminMixin
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[WebhookEvent]

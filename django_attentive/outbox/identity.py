@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from ..attributes import clean_attributes
 from ..exceptions import InvalidMessage
-from ..identities import EventUser, UserLike, client_user_id, event_user, user_email
+from ..identities import UserLike, client_user_id, event_user_into, user_email
 from ..models import Kind, OutboundMessage, Source
 from .requests import queue_request
 
@@ -34,11 +34,7 @@ def identify(
         errors.update(exc.message_dict)
     if not user_id and not errors:
         errors["user"] = ["Give the (saved) user whose clientUserId Attentive should learn."]
-    person: EventUser = {}
-    try:
-        person = event_user(phone=phone, email=email or user_email(user))
-    except InvalidMessage as exc:
-        errors.update(exc.message_dict)
+    person = event_user_into(errors, phone=phone, email=email or user_email(user))
     if errors:
         raise InvalidMessage(errors)
     payload = {"clientUserId": user_id, **person}
@@ -68,15 +64,11 @@ def set_attributes(
     one person. A list or dict value raises ``InvalidMessage``; Attentive refuses them."""
     errors: dict[str, list[str] | str] = {}
     clean: dict[str, object] = {}
-    person: EventUser = {}
     try:
         clean = dict(clean_attributes(properties))
     except ValueError as exc:
         errors["properties"] = [str(exc)]
-    try:
-        person = event_user(phone=phone, email=email, user=user)
-    except InvalidMessage as exc:
-        errors.update(exc.message_dict)
+    person = event_user_into(errors, phone=phone, email=email, user=user)
     if errors:
         raise InvalidMessage(errors)
     return queue_request(

@@ -41,7 +41,7 @@ def subscribe(
 ) -> OutboundMessage:
     """Queue ``POST /v1/subscriptions`` for a phone and/or an email; Attentive answers 202.
 
-    ``sign_up_source_id`` defaults to CONSENT["SIGN_UP_SOURCE_IDS"][subscription_type]. With
+    ``sign_up_source_id`` defaults to ``CONSENT["SIGN_UP_SOURCE_IDS"][subscription_type]``. With
     ``single_opt_in=False`` (the default) Attentive first texts its "Reply Y" confirmation.
     ``user`` becomes ``externalIdentifiers.clientUserId``; ``consent`` is the evidence the
     request is linked to. The same ``idempotency_key`` twice returns the first request. Bad

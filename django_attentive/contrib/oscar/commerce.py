@@ -10,6 +10,7 @@ recorded. Recording never raises into Oscar's views.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -89,36 +90,53 @@ def on_product_viewed(
     sender: object, product: Any, user: Any = None, request: HttpRequest | None = None, **_: Any
 ) -> None:
     """Oscar's ``product_viewed``: a product view for a logged-in customer."""
-    customer = _customer(user)
-    if not conf.commerce_events() or customer is None:
-        return
-    try:
-        item = product_item(product, request)
-        if item is not None:
-            product_viewed(item, user=customer)
-    except AttentiveError as exc:
-        logger.info("Product view of #%s not recorded: %s", getattr(product, "pk", "?"), exc)
+    _post(product_viewed, "Product view", product, user, lambda: product_item(product, request))
 
 
 def on_basket_addition(
     sender: object, product: Any, user: Any = None, request: HttpRequest | None = None, **_: Any
 ) -> None:
     """Oscar's ``basket_addition``: an add to cart, priced as the basket line was."""
+    _post(
+        added_to_cart,
+        "Cart addition",
+        product,
+        user,
+        lambda: _basket_item(sender, product, request),
+    )
+
+
+def _post(
+    event: Callable[..., object],
+    what: str,
+    product: Any,
+    user: Any,
+    item: Callable[[], dict[str, object] | None],
+) -> None:
+    """Post ``event`` for a logged-in customer with the item made only then; a problem is
+    logged, never raised into Oscar's view."""
     customer = _customer(user)
     if not conf.commerce_events() or customer is None:
         return
     try:
-        line = getattr(sender, "line", None)
-        if line is not None and line.price_incl_tax is not None:
-            item: dict[str, object] | None = {
-                **product_ids(product),
-                "name": product.get_title(),
-                "price": line.price_incl_tax,
-                "currency": line.price_currency,
-            }
-        else:
-            item = product_item(product, request)
-        if item is not None:
-            added_to_cart({**item, "quantity": _quantity(request)}, user=customer)
+        made = item()
+        if made is not None:
+            event(made, user=customer)
     except AttentiveError as exc:
-        logger.info("Cart addition of #%s not recorded: %s", getattr(product, "pk", "?"), exc)
+        logger.info("%s of #%s not recorded: %s", what, getattr(product, "pk", "?"), exc)
+
+
+def _basket_item(
+    sender: object, product: Any, request: HttpRequest | None
+) -> dict[str, object] | None:
+    line = getattr(sender, "line", None)
+    if line is not None and line.price_incl_tax is not None:
+        item: dict[str, object] | None = {
+            **product_ids(product),
+            "name": product.get_title(),
+            "price": line.price_incl_tax,
+            "currency": line.price_currency,
+        }
+    else:
+        item = product_item(product, request)
+    return None if item is None else {**item, "quantity": _quantity(request)}
