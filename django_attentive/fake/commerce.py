@@ -30,7 +30,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _rfc3339_ok(value: object) -> bool:
+def rfc3339_ok(value: object) -> bool:
     if not isinstance(value, str) or "T" not in value:
         return False
     try:
@@ -93,7 +93,7 @@ def check_ecommerce(config: object, payload: dict[str, Any]) -> Rejection:
     for position, item in enumerate(items):
         if (rejection := _check_item(position, item)) is not None:
             return rejection
-    if "occurredAt" in payload and not _rfc3339_ok(payload["occurredAt"]):
+    if "occurredAt" in payload and not rfc3339_ok(payload["occurredAt"]):
         return 400, "occurredAt must be an ISO 8601 date-time with an offset"
     return check_user(payload.get("user"))
 

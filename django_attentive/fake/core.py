@@ -5,6 +5,10 @@ Every API endpoint runs the same pipeline (latency, forced answers, faults, toke
 own checks, recording), so the knobs work whichever transport a project uses. Both front
 ends (the Django views and the standalone server) hand each request to ``FakeAttentive.handle``
 and write back the ``FakeResponse`` it returns.
+
+This module holds the pipeline and the endpoint table (``ENDPOINTS``); each endpoint's own
+checks live beside it (``texts``, ``custom_events``, ``subscriptions``, ``commerce``), the knobs
+in ``config``, the answers in ``responses``.
 """
 
 from __future__ import annotations
@@ -14,109 +18,50 @@ import json
 import random
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http import HTTPStatus
-from typing import Any, Literal, Protocol, TypedDict, TypeGuard
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import phonenumbers
-
-from . import commerce
+from . import commerce, texts
+from . import custom_events as events
 from . import subscriptions as subs
-from .ratelimit import EndpointLimiter, RateLimitStats, clean_rate
+from .config import FAULT_KINDS, FakeConfig, FaultKind, clean_knobs
+from .custom_events import CUSTOM_EVENTS_PATH
+from .intake import Headers, parse_request
+from .ratelimit import EndpointLimiter, RateLimitStats
+from .responses import (
+    FAULT_ERROR,
+    INVALID_TOKEN,
+    RATE_LIMITED,
+    FakeResponse,
+    accepted,
+    current_error_response,
+    error_response,
+    json_response,
+    ok,
+    reason_phrase,
+)
+from .texts import MESSAGES_PATH, TEXT_PATHS, TEXT_SEND_PATH, RecordedMessage
 from .webhooks import FakeWebhooks
 
-MESSAGES_PATH = "/v1/messages"
-TEXT_SEND_PATH = "/v1/text/send"
-CUSTOM_EVENTS_PATH = "/v1/events/custom"
-TEXT_PATHS = (MESSAGES_PATH, TEXT_SEND_PATH)
+__all__ = [
+    "ENDPOINTS",
+    "FAULT_KINDS",
+    "Endpoint",
+    "FakeAttentive",
+    "FakeConfig",
+    "FakeResponse",
+    "RecordedMessage",
+    "current_error_response",
+    "error_response",
+    "fake",
+    "json_response",
+]
+
 CONTROL_PREFIX = "/_fake/"
-TRANSACTIONAL = "TRANSACTIONAL"
-MEDIA_EXTENSIONS = (".gif", ".png", ".jpg", ".jpeg")
-SUPPORTED_REGIONS = frozenset({"US", "CA", "GB"})
-DEFAULT_REGION = "US"
-FaultKind = Literal["error", "drop", "drop_after", "slow"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("error", "drop", "drop_after", "slow")
-
-INVALID_TOKEN = "Invalid API token."
-NOT_AN_OBJECT = "Illegal argument passed in: body is not a JSON object"
-MISSING_PARAMETERS = "Missing required parameters: {}"
-INVALID_INPUT = "Invalid Input - phone number or body missing from request"
-BAD_TYPE = "Illegal argument passed in: type must be TRANSACTIONAL"
-BAD_MEDIA_URL = "Illegal argument passed in: mediaUrl must be a gif, png or jpg URL"
-BAD_NUMBER = "Invalid or unmatched phone number"
-OPTED_OUT = "Subscriber is opted-out"
-NOT_FOUND = "Subscriber not found"
-FAULT_ERROR = "Service temporarily unavailable (fake fault)"
-RATE_LIMITED = "Rate limit exceeded"
-BAD_SUBSCRIPTION_TYPE = "subscriptionType must be TRANSACTIONAL or MARKETING"
-MESSAGE_NAME_NEEDED = "messageName is required when useShortLinks is true"
-BRACES_DROPPED = "Attentive drops a body containing { or } without saying so"
-BAD_EVENT_TYPE = "type is required and may not contain any of " + "\"'(){}[]\\|,"
-BAD_PROPERTIES = "properties must be a JSON object"
-BAD_OCCURRED_AT = "occurredAt must be an RFC 3339 date-time"
-MISSING_USER = "user.phone (or another identifier) is required"
-EVENT_TYPE_FORBIDDEN = "\"'(){}[]\\|,"
-
-JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-@dataclass
-class FakeResponse:
-    """What to answer: status, body and headers, or ``drop`` to close the connection silently."""
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-
-
-class RecordedMessage(TypedDict, total=False):
-    """An accepted message: the JSON fields as received, plus ``received_at`` and ``seq``."""
-
-    to: str
-    body: str
-    messageId: str
-    type: str
-    mediaUrl: str
-    received_at: str
-    seq: int
-
-
-@dataclass(frozen=True)
-class FakeConfig:
-    """The knobs; replaced as a whole under the lock, so readers always see a consistent set."""
-
-    token: str | None = None
-    opted_out: frozenset[str] = frozenset()
-    unknown: frozenset[str] = frozenset()
-    latency: float = 0.0
-    fault_rate: float = 0.0
-    fault_kinds: tuple[FaultKind, ...] = ("error",)
-    slow_seconds: float = 2.0
-    seed: int | None = None
-    rate_limit: float = 0.0  # requests/s per endpoint (0: unlimited), as Attentive enforces
-
-    def as_json(self) -> dict[str, object]:
-        """Return the knobs as JSON-friendly values (sets become sorted lists)."""
-        return {
-            "token": self.token,
-            "opted_out": sorted(self.opted_out),
-            "unknown": sorted(self.unknown),
-            "latency": self.latency,
-            "fault_rate": self.fault_rate,
-            "fault_kinds": list(self.fault_kinds),
-            "slow_seconds": self.slow_seconds,
-            "seed": self.seed,
-            "rate_limit": self.rate_limit,
-        }
-
-
-KNOBS = tuple(f.name for f in dataclasses.fields(FakeConfig))
 
 
 @dataclass(frozen=True)
@@ -124,35 +69,6 @@ class _ForcedAnswer:
     status: int
     message: str
     headers: Mapping[str, str]
-
-
-def json_response(
-    status: int, payload: object, headers: Mapping[str, str] | None = None
-) -> FakeResponse:
-    """Build a JSON ``FakeResponse``."""
-    body = json.dumps(payload).encode()
-    return FakeResponse(status, body, {**JSON_HEADERS, **(headers or {})})
-
-
-def error_response(
-    status: int, message: str, headers: Mapping[str, str] | None = None
-) -> FakeResponse:
-    """Build the Messages API's error shape, ``{"status": <code>, "message": "<reason>"}``."""
-    return json_response(status, {"status": status, "message": message}, headers)
-
-
-def current_error_response(
-    status: int, message: str, headers: Mapping[str, str] | None = None
-) -> FakeResponse:
-    """Build the current API's error shape, ``{"error": {"id": ..., "message": ...}}``."""
-    error = {"id": uuid.uuid4().hex, "message": message}
-    return json_response(status, {"error": error}, headers)
-
-
-class Headers(Protocol):
-    """A request's headers: a mapping, or the ``http.server`` handler's ``Message``."""
-
-    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 Check = Callable[["FakeConfig", dict[str, Any]], "tuple[int, str] | None"]
@@ -168,103 +84,6 @@ class Endpoint:
     accept: Callable[[dict[str, Any]], FakeResponse]
     #: Accepted but silently not delivered (Attentive's brace rule): why, or None.
     dropped: Callable[[dict[str, Any]], str | None] = lambda payload: None
-
-
-def to_e164(number: str) -> str | None:
-    """Return ``number`` in E.164 if Attentive could text it (US, CA or GB), else None.
-
-    Uses ``is_possible_number``, not ``is_valid_number``: the API's own example,
-    555-555-5555, is possible but not valid, and Attentive accepts it.
-    """
-    try:
-        parsed = phonenumbers.parse(number, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    region = phonenumbers.region_code_for_number(parsed)
-    if region is None and parsed.country_code is not None:
-        region = phonenumbers.region_code_for_country_code(parsed.country_code)
-    if region not in SUPPORTED_REGIONS:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _number_set(numbers: Iterable[str]) -> frozenset[str]:
-    if isinstance(numbers, str):
-        numbers = [numbers]
-    normalised = set()
-    for number in numbers:
-        e164 = to_e164(str(number))
-        if e164 is None:
-            raise ValueError(f"{number!r} is not a US, CA or GB phone number.")
-        normalised.add(e164)
-    return frozenset(normalised)
-
-
-def _fraction(name: str, value: float | str) -> float:
-    number = float(value)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, not {value!r}.")
-    return number
-
-
-def _seconds(name: str, value: float | str) -> float:
-    number = float(value)
-    if number < 0:
-        raise ValueError(f"{name} must be zero or more seconds, not {value!r}.")
-    return number
-
-
-def _fault_kinds(value: Iterable[str] | str) -> tuple[FaultKind, ...]:
-    kinds = [k.strip() for k in value.split(",")] if isinstance(value, str) else list(value)
-    kinds = [k for k in kinds if k]
-    unknown = [k for k in kinds if not _is_fault_kind(k)]
-    if unknown:
-        raise ValueError(f"Unknown fault kinds {unknown}; choose from {list(FAULT_KINDS)}.")
-    return tuple(k for k in kinds if _is_fault_kind(k))
-
-
-def _is_fault_kind(kind: str) -> TypeGuard[FaultKind]:
-    return kind in FAULT_KINDS
-
-
-def _clean_knobs(knobs: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(knobs) - set(KNOBS)
-    if unknown:
-        raise ValueError(f"Unknown settings {sorted(unknown)}; choose from {list(KNOBS)}.")
-    # Knob values arrive untyped (JSON, keyword arguments); each cleaner checks its own.
-    cleaners: dict[str, Callable[[Any], object]] = {
-        "token": lambda v: None if v in (None, "") else str(v),
-        "opted_out": _number_set,
-        "unknown": _number_set,
-        "latency": lambda v: _seconds("latency", v),
-        "fault_rate": lambda v: _fraction("fault_rate", v),
-        "fault_kinds": _fault_kinds,
-        "slow_seconds": lambda v: _seconds("slow_seconds", v),
-        "seed": lambda v: None if v is None else int(v),
-        "rate_limit": clean_rate,
-    }
-    return {name: cleaners[name](value) for name, value in knobs.items()}
-
-
-def _media_url_ok(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and parts.path.lower().endswith(MEDIA_EXTENSIONS)
-    )
-
-
-def _bearer_token(headers: Headers) -> str | None:
-    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 class _Knob:
@@ -318,7 +137,7 @@ class FakeAttentive:
 
         Setting ``seed`` reseeds the random generator that decides faults.
         """
-        cleaned = _clean_knobs(knobs)
+        cleaned = clean_knobs(knobs)
         with self._lock:
             self._config = dataclasses.replace(self._config, **cleaned)
             if "seed" in cleaned:
@@ -352,7 +171,7 @@ class FakeAttentive:
         if not 100 <= status <= 599:
             raise ValueError(f"status must be an HTTP status code, not {status!r}.")
         if message is None:
-            message = INVALID_TOKEN if status == 403 else _reason(status)
+            message = INVALID_TOKEN if status == 403 else reason_phrase(status)
         answer = _ForcedAnswer(status, message, dict(headers or {}))
         with self._lock:
             self._forced.extend([answer] * int(count))
@@ -438,7 +257,7 @@ class FakeAttentive:
             return endpoint.error(503, FAULT_ERROR)
         if fault == "drop":
             return FakeResponse(0, drop=True)
-        payload, rejection = self._parse(config, headers, body)
+        payload, rejection = parse_request(config, headers, body)
         if rejection is None:
             rejection = endpoint.check(config, payload)
         if rejection is not None:
@@ -456,21 +275,6 @@ class FakeAttentive:
         if self._random.random() >= config.fault_rate:
             return None
         return self._random.choice(config.fault_kinds)
-
-    def _parse(
-        self, config: FakeConfig, headers: Headers, body: bytes
-    ) -> tuple[dict[str, Any], tuple[int, str] | None]:
-        """The token first, then the body as a JSON object: the same for every endpoint."""
-        token = _bearer_token(headers)
-        if token is None or (config.token is not None and token != config.token):
-            return {}, (403, INVALID_TOKEN)
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            payload = None
-        if not isinstance(payload, dict):
-            return {}, (400, NOT_AN_OBJECT)
-        return payload, None
 
     def _record(self, endpoint: Endpoint, payload: Mapping[str, Any]) -> None:
         received_at = datetime.now(UTC).isoformat()
@@ -546,114 +350,18 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return f"HTTP {status}"
-
-
-# ---------------------------------------------------------------- the endpoints' own checks
-
-
-def _check_recipient(config: FakeConfig, to: str) -> tuple[int, str] | None:
-    e164 = to_e164(to)
-    if e164 is None:
-        return 404, BAD_NUMBER
-    if e164 in config.opted_out:
-        return 400, OPTED_OUT
-    if e164 in config.unknown:
-        return 400, NOT_FOUND
-    return None
-
-
-def _check_message(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
-    """``/v1/messages``, as Attentive's Messages API reference describes it."""
-    missing = [key for key in ("to", "body") if key not in payload]
-    if missing:
-        return 500, MISSING_PARAMETERS.format(", ".join(missing))
-    to, text = payload["to"], payload["body"]
-    if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
-        return 400, INVALID_INPUT
-    if "type" in payload and payload["type"] != TRANSACTIONAL:
-        return 400, BAD_TYPE
-    if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
-        return 400, BAD_MEDIA_URL
-    return _check_recipient(config, to)
-
-
-def _check_text_send(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
-    """``/v1/text/send``: to, body and subscriptionType required; messageName for short links."""
-    missing = [key for key in ("to", "body", "subscriptionType") if key not in payload]
-    if missing:
-        return 400, MISSING_PARAMETERS.format(", ".join(missing))
-    to, text = payload["to"], payload["body"]
-    if not (isinstance(to, str) and to.strip() and isinstance(text, str) and text.strip()):
-        return 400, INVALID_INPUT
-    if payload["subscriptionType"] not in SUBSCRIPTION_TYPES:
-        return 400, BAD_SUBSCRIPTION_TYPE
-    if "mediaUrl" in payload and not _media_url_ok(payload["mediaUrl"]):
-        return 400, BAD_MEDIA_URL
-    if payload.get("useShortLinks") is True and not payload.get("messageName"):
-        return 400, MESSAGE_NAME_NEEDED
-    return _check_recipient(config, to)
-
-
-def _braces_dropped(payload: dict[str, Any]) -> str | None:
-    body = str(payload.get("body", ""))
-    return BRACES_DROPPED if "{" in body or "}" in body else None
-
-
-def _rfc3339_ok(value: object) -> bool:
-    if not isinstance(value, str) or "T" not in value:
-        return False
-    try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
-def _check_event(config: FakeConfig, payload: dict[str, Any]) -> tuple[int, str] | None:
-    """``/v1/events/custom``: a clean type, object properties, RFC 3339 time, a user."""
-    event_type = payload.get("type")
-    if (
-        not isinstance(event_type, str)
-        or not event_type.strip()
-        or any(char in EVENT_TYPE_FORBIDDEN for char in event_type)
-    ):
-        return 400, BAD_EVENT_TYPE
-    if "properties" in payload and not isinstance(payload["properties"], dict):
-        return 400, BAD_PROPERTIES
-    if "occurredAt" in payload and not _rfc3339_ok(payload["occurredAt"]):
-        return 400, BAD_OCCURRED_AT
-    user = payload.get("user")
-    phone = user.get("phone") if isinstance(user, dict) else None
-    if not isinstance(phone, str) or not phone.strip():
-        return 400, MISSING_USER
-    return _check_recipient(config, phone)
-
-
-def _echo_message(payload: dict[str, Any]) -> FakeResponse:
-    return json_response(200, {k: payload[k] for k in ("to", "body", "messageId") if k in payload})
-
-
-def _accepted(payload: dict[str, Any]) -> FakeResponse:
-    return FakeResponse(202)
-
-
-def _ok(payload: dict[str, Any]) -> FakeResponse:
-    return FakeResponse(200)
-
-
-SUBSCRIPTION_TYPES = frozenset({TRANSACTIONAL, "MARKETING"})
 ECOMMERCE = commerce.ECOMMERCE_PATHS
 ENDPOINTS: dict[str, Endpoint] = {
-    MESSAGES_PATH: Endpoint(MESSAGES_PATH, _check_message, error_response, _echo_message),
+    MESSAGES_PATH: Endpoint(MESSAGES_PATH, texts.check_message, error_response, texts.echo_message),
     TEXT_SEND_PATH: Endpoint(
-        TEXT_SEND_PATH, _check_text_send, current_error_response, _accepted, _braces_dropped
+        TEXT_SEND_PATH,
+        texts.check_text_send,
+        current_error_response,
+        accepted,
+        texts.braces_dropped,
     ),
     CUSTOM_EVENTS_PATH: Endpoint(
-        CUSTOM_EVENTS_PATH, _check_event, current_error_response, _accepted
+        CUSTOM_EVENTS_PATH, events.check_event, current_error_response, accepted
     ),
     subs.SUBSCRIPTIONS_PATH: Endpoint(
         subs.SUBSCRIPTIONS_PATH,
@@ -667,12 +375,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         current_error_response,
         lambda payload: json_response(202, subs.unsubscribed_body(payload)),
     ),
-    **{p: Endpoint(p, commerce.check_ecommerce, current_error_response, _ok) for p in ECOMMERCE},
+    **{p: Endpoint(p, commerce.check_ecommerce, current_error_response, ok) for p in ECOMMERCE},
     commerce.IDENTIFY_PATH: Endpoint(
-        commerce.IDENTIFY_PATH, commerce.check_identify, current_error_response, _accepted
+        commerce.IDENTIFY_PATH, commerce.check_identify, current_error_response, accepted
     ),
     commerce.ATTRIBUTES_PATH: Endpoint(
-        commerce.ATTRIBUTES_PATH, commerce.check_attributes, current_error_response, _ok
+        commerce.ATTRIBUTES_PATH, commerce.check_attributes, current_error_response, ok
     ),
 }
 
