@@ -17,7 +17,6 @@ from ..campaign_progress import (
     Progress,
 )
 from ..choices import CampaignState
-from .webhook_events import WebhookEvent
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
@@ -37,6 +36,10 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
 
 
 def _engaged(types: tuple[str, ...]) -> Coalesce:
+    # Imported here: WebhookEvent registers after the outbox models, as it always has (Django
+    # orders related rows' deletes and updates, and content types, by registration).
+    from .webhook_events import WebhookEvent
+
     events = (
         WebhookEvent.objects.filter(campaign=models.OuterRef("pk"), type__in=types)
         .order_by()
