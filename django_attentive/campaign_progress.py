@@ -1,7 +1,8 @@
 """How far a campaign got and what its recipients did, from counts: pure arithmetic, no queries.
 
-``Campaign.progress()`` (models/campaigns.py) runs the two queries and hands their rows here; the admin's
-progress bar, its JSON endpoint and anything else that reports on campaigns read the result.
+``Campaign.progress()`` (models/campaigns.py) runs the two queries and hands their rows here;
+the admin's progress bar, its JSON endpoint and anything else that reports on campaigns read
+the result.
 """
 
 from __future__ import annotations
