@@ -54,7 +54,8 @@ class CampaignCreateSerializer(serializers.Serializer[Campaign]):
         help_text="Required. The text, at most 1600 characters.",
     )
     recipients = serializers.ListField(
-        child=serializers.CharField(trim_whitespace=False),
+        # Any JSON value: each bad one is reported by position in ``validate``, in one flat list.
+        child=serializers.JSONField(allow_null=True),
         min_length=1,
         max_length=MAX_RECIPIENTS,
         help_text="Required. The numbers, any format; each distinct number gets one text.",
@@ -81,11 +82,14 @@ class CampaignCreateSerializer(serializers.Serializer[Campaign]):
                     errors[printable(name)] = [f"Unknown field; send only {known}."]
         numbers: dict[str, None] = {}
         problems: list[str] = []
-        for position, raw in enumerate(attrs["recipients"]):
+        for position, raw in enumerate(attrs["recipients"], start=1):
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                problems.append(f"Recipient {position}: give a phone number as a JSON string.")
+                continue
             try:
                 numbers[normalize_phone(raw)] = None
             except ValueError as exc:
-                problems.append(f"Recipient {position + 1}: {exc}")
+                problems.append(f"Recipient {position}: {exc}")
         if problems:
             errors["recipients"] = problems
         try:

@@ -55,6 +55,7 @@ class CampaignViewSet(AttentiveAPIMixin, viewsets.GenericViewSet[Campaign]):
 
     @operation(
         summary="One campaign with its progress",
+        description="Its texts counted by status when the answer is written; poll it to follow.",
         detail=True,
         what="campaign",
         answers={
