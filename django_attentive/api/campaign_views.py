@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -50,7 +51,10 @@ class CampaignViewSet(AttentiveAPIMixin, viewsets.GenericViewSet[Campaign]):
 
     def get_object(self) -> Campaign:
         self.kwargs[self.lookup_field] = parse_id(self.kwargs[self.lookup_field], what="campaign")
-        campaign: Campaign = super().get_object()
+        try:
+            campaign: Campaign = super().get_object()
+        except Http404:
+            raise NotFound("No campaign has this id.") from None
         return campaign
 
     @operation(
