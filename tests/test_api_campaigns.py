@@ -36,7 +36,8 @@ def api() -> APIClient:
 
 
 def post(api: APIClient, payload: object, **headers: str):
-    return api.post(CAMPAIGNS, json.dumps(payload), content_type="application/json", headers=headers)
+    body = json.dumps(payload)
+    return api.post(CAMPAIGNS, body, content_type="application/json", headers=headers)
 
 
 def test_a_bulk_send_creates_the_campaign_with_one_text_per_distinct_number(api):
