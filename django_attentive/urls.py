@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .api.campaign_views import CampaignViewSet
 from .api.views import MessageViewSet
 from .storefront import views as storefront
 from .webhooks import webhook_view
@@ -11,6 +12,7 @@ app_name = "django_attentive"
 
 router = SimpleRouter()
 router.register("api/messages", MessageViewSet, basename="message")
+router.register("api/campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     *router.urls,

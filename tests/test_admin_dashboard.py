@@ -10,7 +10,11 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
-from django_attentive.admin.dashboard_data import dashboard_data, reason_category
+from django_attentive.admin.dashboard_data import (
+    ROLLUP_DAYS_PER_VIEW,
+    dashboard_data,
+    reason_category,
+)
 from django_attentive.campaign_progress import CLICK_EVENTS
 from django_attentive.models import (
     SUBSCRIBED,
@@ -109,10 +113,59 @@ def test_settled_days_are_rolled_up_and_read_back_unchanged():
         timezone.localtime(m.created_at).date()
         for m in OutboundMessage.objects.filter(status__in=[Status.QUEUED, Status.SENDING])
     }
-    assert rolled == {day for day in first.days if day < settled} - unsettled
+    assert rolled == {day for day in first.days if day < settled} - unsettled - set(first.counting)
     assert rolled  # some days settled, or this test proves nothing
     again = dashboard_data(30)
     assert again.texts == first.texts
+
+
+def _sent_long_ago(days_ago: list[int]) -> None:
+    """One sent text on each of those days (settled days, so the rollup takes them)."""
+    now = timezone.now()
+    for n in days_ago:
+        message = OutboundMessage.objects.create(to="+12015550123", body="x", status=Status.SENT)
+        OutboundMessage.objects.filter(pk=message.pk).update(created_at=now - timedelta(days=n))
+
+
+def test_a_view_counts_only_a_few_settled_days_live_and_says_the_rest_are_being_counted():
+    """After an upgrade (an empty rollup) no view counts the whole window live."""
+    _sent_long_ago(list(range(3, 20)))
+    today = timezone.localdate()
+
+    first = dashboard_data(30)
+
+    # Days 3 to 29 ago are settled: 27, of which this view counts the newest few.
+    assert len(first.counting) == 27 - ROLLUP_DAYS_PER_VIEW
+    newest = {today - timedelta(days=n) for n in range(3, 3 + ROLLUP_DAYS_PER_VIEW)}
+    assert not newest & set(first.counting)  # the newest settled days come first
+    assert set(
+        DailyTextCount.objects.filter(status="", day__lt=today - timedelta(days=2)).values_list(
+            "day", flat=True
+        )
+    ) == {today - timedelta(days=n) for n in range(3, 28)} - set(first.counting)
+    for day in first.counting:
+        assert all(counts[first.days.index(day)] == 0 for counts in first.texts.values())
+
+
+def test_later_views_finish_the_rollup_and_then_every_day_has_its_count():
+    _sent_long_ago(list(range(3, 20)))
+    views = 1
+    while dashboard_data(30).counting:
+        views += 1
+        assert views <= 30 // ROLLUP_DAYS_PER_VIEW + 1
+    data = dashboard_data(30)
+    assert not data.counting
+    assert sum(data.texts[Status.SENT]) == 17
+    assert DailyTextCount.objects.filter(status="").count() == 27
+
+
+def test_the_page_says_which_days_are_being_counted(staff_client):
+    _sent_long_ago(list(range(3, 20)))
+
+    html = staff_client.get(URL).content.decode()
+
+    assert 'id="days-being-counted"' in html
+    assert html.count("being counted</td>") == 27 - ROLLUP_DAYS_PER_VIEW
 
 
 def test_a_rolled_up_day_is_read_from_the_rollup():
@@ -143,7 +196,8 @@ def test_a_day_with_queued_texts_is_not_rolled_up():
 
 def test_recent_days_are_never_rolled_up():
     OutboundMessage.objects.create(to="+12015550123", body="x", status=Status.SENT)
-    dashboard_data(30)
+    while dashboard_data(30).counting:
+        pass
     recent = timezone.localdate() - timedelta(days=2)
     assert not DailyTextCount.objects.filter(day__gte=recent).exists()
     assert DailyTextCount.objects.filter(day__lt=recent, status="").count() == 27

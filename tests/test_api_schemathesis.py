@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.wsgi import get_wsgi_application
 from schemathesis.engine import Status, events, from_schema
 
-from django_attentive import send_message
+from django_attentive import send_bulk, send_message
 from django_attentive.models import OutboundMessage
 from django_attentive.models import Status as MessageStatus
 from django_attentive.sending.delivery import deliver
@@ -50,8 +50,14 @@ OPERATIONS = {
     "GET /attentive/api/messages/{id}/",
     "POST /attentive/api/messages/{id}/resend/",
     "POST /attentive/api/messages/{id}/cancel/",
+    "POST /attentive/api/campaigns/",
+    "GET /attentive/api/campaigns/{id}/",
 }
-PHONE_RULED = {"GET /attentive/api/messages/", "POST /attentive/api/messages/"}
+PHONE_RULED = {
+    "GET /attentive/api/messages/",
+    "POST /attentive/api/messages/",
+    "POST /attentive/api/campaigns/",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +70,13 @@ def demo_schema() -> dict:
 
 @pytest.fixture
 def existing_texts() -> None:
-    """A queued, a sent and a failed text, so ids 1 to 3 reach past the 404."""
+    """A queued, a sent and a failed text, so ids 1 to 3 reach past the 404; campaign 1."""
     send_message("+12015550123", "Queued")
     sent = send_message("+12015550124", "Sent")
     deliver(sent.pk)
     failed = send_message("+12015550125", "Failed")
     OutboundMessage.objects.filter(pk=failed.pk).update(status=MessageStatus.FAILED)
+    send_bulk(["+12015550126", "+12015550127"], "Spring sale", campaign="Spring")
 
 
 @dataclass

@@ -6,7 +6,8 @@ anyone who may view text messages may see it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -102,7 +103,7 @@ def _charts(data: DashboardData) -> dict[str, Any]:
     ]
     return {
         "texts_chart": charts.stacked_bars(data.days, text_series),
-        "texts_table": _table(data, text_series),
+        "texts_table": _table(data, text_series, data.counting),
         "text_series": text_series,
         "audience_chart": charts.lines(data.days, audience_series),
         "audience_table": _table(data, audience_series),
@@ -133,10 +134,16 @@ def _duration(value: timedelta | None) -> str:
     return f"{minutes} min {secs} s"
 
 
-def _table(data: DashboardData, series: list[charts.Series]) -> list[dict[str, Any]]:
-    """Rows for the accessible table beside a chart: newest day first, with a total."""
+def _table(
+    data: DashboardData, series: list[charts.Series], counting_days: Iterable[date] = ()
+) -> list[dict[str, Any]]:
+    """Rows for the accessible table beside a chart: newest day first, with a total; a day
+    still being counted says so instead of showing zeros."""
     rows = []
+    counting = set(counting_days)
     for i, day in enumerate(data.days):
         values = [s.values[i] for s in series]
-        rows.append({"day": day, "values": values, "total": sum(values)})
+        rows.append(
+            {"day": day, "values": values, "total": sum(values), "counting": day in counting}
+        )
     return rows[::-1]

@@ -41,6 +41,9 @@ QUEUE_STATUSES = (Status.QUEUED, Status.SENDING)
 #: A day is rolled up once it ended this many days ago (and holds no queued or sending text):
 #: by then even a late answer recorded after its lease ran out has settled its text.
 SETTLED_AFTER_DAYS = 2
+#: Settled days not yet in the rollup that one view counts live and stores, newest first: it
+#: bounds the first view after an upgrade (each day is one index range on ``created_at``).
+ROLLUP_DAYS_PER_VIEW = 5
 #: Latency is measured on the latest texts sent, a bounded sample however big the outbox.
 LATENCY_SAMPLE = 10_000
 _GAVE_UP = re.compile(r"^Gave up after \d+ attempts: ")
@@ -93,6 +96,8 @@ class DashboardData:
     queue: Queue
     #: click-through per campaign active in the window (see ``campaign_click_through``)
     campaigns: list[CampaignClicks] | None = field(default=None)
+    #: settled days not rolled up yet: zero in ``texts`` until a later view counts them
+    counting: list[date] = field(default_factory=list)
 
 
 def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
@@ -101,9 +106,11 @@ def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
     window = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     start = _midnight(window[0])
     texts = OutboundMessage.objects.filter(kind=Kind.TEXT, created_at__gte=start).order_by()
+    per_day, counting = texts_per_day(texts, window)
     return DashboardData(
         days=window,
-        texts=texts_per_day(texts, window),
+        texts=per_day,
+        counting=counting,
         reasons=failure_reasons(texts),
         audience=audience_per_day(start, window),
         latency=delivery_latency(texts),
@@ -114,8 +121,14 @@ def dashboard_data(days: int = DEFAULT_DAYS) -> DashboardData:
 
 def texts_per_day(
     texts: models.QuerySet[OutboundMessage], window: list[date]
-) -> dict[str, list[int]]:
-    """Texts created per day by status: settled days from the rollup, the rest counted live.
+) -> tuple[dict[str, list[int]], list[date]]:
+    """Texts created per day by status, and the days still being counted.
+
+    Settled days come from the rollup; the rest are counted live, but of the settled days not
+    yet rolled up (after an upgrade, or a long window) only the newest
+    ``ROLLUP_DAYS_PER_VIEW`` are counted and stored per call, so no view counts the whole
+    window live: the others are returned as still being counted, and show as such until the
+    next views have stored them (a 30-day window is complete by the sixth view).
 
     Four queries whatever the size: the days still holding queued or sending texts (from the
     ``(status, next_attempt_at)`` index), the rollup, the live days' counts (an index range
@@ -133,7 +146,12 @@ def texts_per_day(
     ).values_list("day", "status", "count"):
         stored.setdefault(day, {})[status] = n
     settled_before = timezone.localdate() - timedelta(days=SETTLED_AFTER_DAYS)
-    live = [day for day in window if day not in stored]
+    to_roll_up = [
+        day for day in window if day not in stored and day < settled_before and day not in unsettled
+    ]
+    rolling_now = set(sorted(to_roll_up, reverse=True)[:ROLLUP_DAYS_PER_VIEW])
+    waiting = [day for day in to_roll_up if day not in rolling_now]
+    live = [day for day in window if day not in stored and day not in waiting]
     counted: dict[date, dict[str, int]] = {}
     if live:
         rows = (
@@ -143,21 +161,14 @@ def texts_per_day(
         )
         for day, status, n in rows:
             counted.setdefault(day, {})[status] = n
-    _roll_up(
-        zone,
-        {
-            day: counted.get(day, {})
-            for day in live
-            if day < settled_before and day not in unsettled
-        },
-    )
+    _roll_up(zone, {day: counted.get(day, {}) for day in rolling_now})
     statuses = [status.value for status in Status]
     series = {status: [0] * len(window) for status in statuses}
     for i, day in enumerate(window):
         for status, n in (stored.get(day) or counted.get(day) or {}).items():
             if status in series:
                 series[status][i] = n
-    return series
+    return series, waiting
 
 
 def _days(days: list[date]) -> models.Q:

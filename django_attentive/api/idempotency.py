@@ -22,7 +22,7 @@ OPERATION_SEPARATOR = " "
 COMPARED_FIELDS = ("to", "body", "media_url", "message_id", "message_type")
 
 
-def stored_key(request: Request, *, operation: str = "") -> str | None:
+def stored_key(request: Request, *, operation: str = "", room: int = 0) -> str | None:
     """The key as stored on the message, namespaced per user so two users' keys never meet.
 
     ``operation`` (``"resend:12"``) names what the key does, so one key used on two texts
@@ -45,7 +45,7 @@ def stored_key(request: Request, *, operation: str = "") -> str | None:
             }
         )
     scoped = f"{key}{OPERATION_SEPARATOR}{operation}" if operation else key
-    return fitting(f"api:{request.user.pk}:{scoped}", "api")
+    return fitting(f"api:{request.user.pk}:{scoped}", "api", room=room)
 
 
 def ensure_same_text(message: OutboundMessage, clean: Mapping[str, object]) -> None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ..models import Status
 from ..validation import MAX_BODY_LENGTH
+from .campaign_serializers import MAX_RECIPIENTS
+from .campaign_serializers import NAME_MAX_LENGTH as CAMPAIGN_NAME_MAX_LENGTH
 from .idempotency import HEADER, MAX_KEY_LENGTH, PATTERN
 from .ids import MAX_ID
 from .pagination import MAX_PAGE_SIZE
@@ -102,6 +104,32 @@ CREATE_REQUEST: Schema = {
     },
 }
 
+# A bulk send: the message's body, mediaUrl and sendAt, with a name and many numbers.
+_CREATE_FIELDS: dict[str, Schema] = CREATE_REQUEST["properties"]  # type: ignore[assignment]
+CAMPAIGN_REQUEST: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "body", "recipients"],
+    "properties": {
+        "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": CAMPAIGN_NAME_MAX_LENGTH,
+            "description": "The campaign; a name already used adds these texts to it.",
+        },
+        "body": _CREATE_FIELDS["body"],
+        "recipients": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_RECIPIENTS,
+            "items": {"anyOf": TEXT_OR_NUMBER},
+            "description": "The numbers, any format; each distinct number gets one text.",
+        },
+        "mediaUrl": _CREATE_FIELDS["mediaUrl"],
+        "sendAt": _CREATE_FIELDS["sendAt"],
+    },
+}
+
 
 def _header(name: str, schema: Schema, codes: Sequence[int], description: str) -> OpenApiParameter:
     return OpenApiParameter(
@@ -142,6 +170,7 @@ def operation(
     answers: dict[int, tuple[str, object]],
     description: str = "",
     detail: bool = False,
+    what: str = "text",
     idempotent: bool = False,
     query: Sequence[OpenApiParameter] = (),
     request: object = None,
@@ -171,7 +200,7 @@ def operation(
                 "id",
                 {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                 OpenApiParameter.PATH,
-                description="The text's id; any other value is a 404.",
+                description=f"The {what}'s id; any other value is a 404.",
             )
         )
     if idempotent:
@@ -276,3 +305,11 @@ if SPECTACULAR:
 
         def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
             return CREATE_REQUEST
+
+    class CampaignRequestSchema(OpenApiSerializerExtension):
+        """What ``CampaignCreateSerializer`` reads, as precisely as it reads it."""
+
+        target_class = "django_attentive.api.campaign_serializers.CampaignCreateSerializer"
+
+        def map_serializer(self, auto_schema: AutoSchema, direction: str) -> Schema:
+            return CAMPAIGN_REQUEST

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
-
 from django.db.models import Prefetch, QuerySet
 from rest_framework import serializers, status, viewsets
-from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
 from .. import cancel, resend, send_message
 from ..exceptions import AttentiveError, InvalidMessage
 from ..models import OutboundMessage, SendAttempt, Source
 from . import idempotency
+from .base import AttentiveAPIMixin
 from .exceptions import refusal
 from .filters import filter_messages
 from .ids import parse_id
@@ -34,7 +29,6 @@ from .serializers import (
     NewText,
     api_errors,
 )
-from .throttling import AttentiveRateThrottle
 
 SHOWN = (
     " Without view_outboundmessage only its id and status: reading a text needs that "
@@ -43,7 +37,7 @@ SHOWN = (
 NO_TEXT = ("No text with this id.", None)
 
 
-class MessageViewSet(viewsets.GenericViewSet[OutboundMessage]):
+class MessageViewSet(AttentiveAPIMixin, viewsets.GenericViewSet[OutboundMessage]):
     """Texts in the outbox. Every change goes through the public API (``django_attentive``)."""
 
     queryset = OutboundMessage.objects.all()
@@ -51,25 +45,8 @@ class MessageViewSet(viewsets.GenericViewSet[OutboundMessage]):
     permission_classes = [MessagePermission]
     parser_classes = [JSONParser]
     pagination_class = MessageCursorPagination
-    throttle_scope = "attentive"
     # Any segment reaches the view, so a bad id is DRF's JSON 404, never Django's HTML page.
     lookup_value_regex = r"[^/]+"
-
-    def get_authenticators(self) -> list[BaseAuthentication]:
-        # The project's DRF settings, read per request so override_settings reaches them too.
-        # (The stubs type these settings as the dotted paths; reading one imports the classes.)
-        classes = cast(
-            "Sequence[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES
-        )
-        return [authenticator() for authenticator in classes]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # A ScopedRateThrottle in the defaults would count this scope twice or crash with no rate.
-        classes = cast("Sequence[type[BaseThrottle]]", api_settings.DEFAULT_THROTTLE_CLASSES)
-        defaults = [
-            throttle() for throttle in classes if not issubclass(throttle, ScopedRateThrottle)
-        ]
-        return [*defaults, AttentiveRateThrottle()]
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[OutboundMessage]]:
         if self.action == "retrieve":
