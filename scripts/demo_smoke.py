@@ -375,6 +375,10 @@ def check_newcomer_flow(demo: Demo, login: Login, workdir: Path) -> None:
         page.fill("#id_customer_name", customer)
         page.fill("#id_phone", "+1 201 555 0123")
         page.select_option("#id_item", "mug")
+        # Order texts only with the customer's consent: the box starts unticked.
+        if page.is_checked("#id_order_texts"):
+            raise SmokeFailure("the checkout's order-texts box was ticked before the customer")
+        page.check("#id_order_texts")
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r"/shop/thanks/\d+/$"))
         number = page.url.rstrip("/").rsplit("/", 1)[1]
