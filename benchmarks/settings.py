@@ -34,3 +34,15 @@ ATTENTIVE = {
     **json.loads(os.environ.get("BENCH_ATTENTIVE", "{}")),
 }
 LOGGING = {"version": 1, "loggers": {"django_attentive": {"level": "WARNING"}}}
+
+# Django Tasks on RQ (account_limit.py --engine rq sets these for itself and its rqworkers):
+# a queue of the run's own next to "default", on which the app's tasks are declared.
+if os.environ.get("BENCH_REDIS_URL"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUE = os.environ["BENCH_RQ_QUEUE"]
+    RQ_QUEUES = {
+        name: {"URL": os.environ["BENCH_REDIS_URL"], "DEFAULT_TIMEOUT": 600}
+        for name in ("default", RQ_QUEUE)
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", RQ_QUEUE]}}
+    ATTENTIVE["TASK_QUEUE"] = RQ_QUEUE
