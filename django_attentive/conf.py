@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_AMBIGUOUS": False,
     "LEASE_SECONDS": 300,
     "RATE_LIMIT": 150,
+    "TASK_CONCURRENCY": 8,
     "RATE_LIMITS": {},
     "RATE_LIMIT_REDIS_URL": "",
     "TASK_BACKEND": "default",
@@ -166,6 +167,11 @@ BUILT_IN_RATE_LIMITS: dict[str, float] = {
     "/v1/subscriptions/unsubscribe": 5,
     "/v1/identity-resolution/user-identifiers": 10,
 }
+
+
+def task_concurrency() -> int:
+    """Requests one task delivery of a bulk chunk keeps in flight at once (at least 1)."""
+    return max(1, int(get("TASK_CONCURRENCY") or 1))
 
 
 def rate_limit() -> float:

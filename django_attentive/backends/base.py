@@ -62,6 +62,11 @@ KIND_ENDPOINTS = {
 }
 
 
+def path_for(kind: str, endpoint: str = "") -> str:
+    """Where a row of ``kind`` posts: its own ``endpoint``, else its kind's ("" for a text)."""
+    return endpoint or KIND_ENDPOINTS.get(Kind(kind), "")
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """What a transport is given for one outbox row: plain values, never a model."""
@@ -83,7 +88,7 @@ class Outgoing:
     @property
     def path(self) -> str:
         """The endpoint of a non-text row ("" for a text, whose path the transport decides)."""
-        return self.endpoint or KIND_ENDPOINTS.get(Kind(self.kind), "")
+        return path_for(self.kind, self.endpoint)
 
 
 @dataclass(frozen=True)

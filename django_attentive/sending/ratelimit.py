@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .. import conf
 from ..backends import BaseBackend
+from ..backends.base import path_for
 from ..backends.http import MESSAGES_PATH
 from ..exceptions import RateLimited
 from ..models import OutboundMessage
@@ -37,7 +38,9 @@ PAUSE_SECONDS = 1.0
 
 def endpoint_of(message: OutboundMessage, backend: BaseBackend) -> str:
     """The Attentive path a message posts to: its kind's, or the transport's for a text."""
-    return message.outgoing().path or getattr(backend, "message_path", MESSAGES_PATH)
+    # From the row's own fields: no related row is read (a chunk's rows are loaded lean).
+    path = path_for(message.kind, message.endpoint)
+    return path or getattr(backend, "message_path", MESSAGES_PATH)
 
 
 @dataclass
