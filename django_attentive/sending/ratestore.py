@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, Protocol
 
-from django.db import connections, router, transaction
+from django.db import OperationalError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Now
 
@@ -24,6 +24,9 @@ from ..exceptions import ConfigurationError
 from ..models import RateLimitState
 
 logger = logging.getLogger("django_attentive")
+
+#: How long a reservation waits for the endpoint's row on PostgreSQL before giving up.
+LOCK_TIMEOUT_MS = 2000
 
 _EPOCH = {
     "postgresql": "EXTRACT(EPOCH FROM clock_timestamp())::float8",
@@ -54,12 +57,28 @@ class DatabaseStore:
             or not connection.features.can_return_rows_from_bulk_insert
         ):
             return self._reserve_in_transaction(alias, endpoint, seconds, pause)
-        if connection.in_atomic_block and connection.vendor != "sqlite":
-            # Inside the caller's transaction the row would stay locked until it commits,
-            # holding up every other sender: use a connection of our own instead.
-            with self._own_lock:
-                return self._reserve(self._own_connection(alias), endpoint, seconds, pause)
-        return self._reserve(connection, endpoint, seconds, pause)
+        if connection.vendor == "sqlite":
+            return self._reserve(connection, endpoint, seconds, pause)
+        try:
+            if connection.in_atomic_block:
+                # Inside the caller's transaction the row would stay locked until it commits,
+                # holding up every other sender: use a connection of our own instead.
+                with self._own_lock:
+                    own = self._own_connection(alias)
+                    return self._reserve(own, endpoint, seconds, pause)
+            with transaction.atomic(using=alias), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+                return self._reserve(connection, endpoint, seconds, pause)
+        except OperationalError:
+            # A transaction holding the row (or its first insert) must never stall every
+            # sender: this slice goes unreserved, and a 429 would slow everyone down anyway.
+            logger.warning(
+                "The rate-limit row for %s stayed locked for %s ms; sending this slice "
+                "without reserving it",
+                endpoint,
+                LOCK_TIMEOUT_MS,
+            )
+            return 0.0
 
     def _reserve(
         self, connection: BaseDatabaseWrapper, endpoint: str, seconds: float, pause: float
@@ -104,6 +123,8 @@ class DatabaseStore:
         if connection is None:
             connection = connections.create_connection(alias)
             connection.inc_thread_sharing()  # used under our lock, from any sending thread
+            with connection.cursor() as cursor:  # only this connection waits at most so long
+                cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
             self._own[alias] = connection
         return connection
 
