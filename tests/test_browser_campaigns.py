@@ -105,11 +105,18 @@ def test_progress_bar_moves_pauses_resumes_and_shows_clicks(
     fake.webhooks.emit()
     kinds = [kind for kind, status in fake.webhooks.posted if status == 200]
     clicks = kinds.count("sms.message_link_click")
+    opted_out = kinds.count("sms.unsubscribed")
+    # Wait for one poll that has seen every event: a poll taken while the fake was still
+    # posting can show the final clicks before the last sms.sent.
     page.wait_for_function(
-        f"() => document.querySelector('[data-engagement=clicked]').textContent === '{clicks}'",
+        "([clicks, delivered, optedOut]) => {"
+        " const n = (name) => document.querySelector(`[data-engagement=${name}]`).textContent;"
+        " return n('clicked') === clicks && n('delivered') === delivered"
+        " && n('opted_out') === optedOut; }",
+        arg=[str(clicks), str(SIZE), str(opted_out)],
         timeout=15_000,
     )
     assert page.inner_text("[data-engagement=delivered]") == str(SIZE)
-    assert page.inner_text("[data-engagement=opted_out]") == str(kinds.count("sms.unsubscribed"))
+    assert page.inner_text("[data-engagement=opted_out]") == str(opted_out)
     assert page.inner_text("[data-rate=clicked]").endswith("%")
     _shoot(page, "campaign.png", tmp_path)
